@@ -1,0 +1,186 @@
+//! What goes into the keeper (events) and what comes out (actions).
+//!
+//! Both sides are plain data: the keeper never sees libdbus, the loop never
+//! decides anything.
+
+use std::time::Instant;
+
+use crate::value::{Props, Value};
+
+/// Matches a call's reply to the call; handed out by the keeper.
+pub type Token = u64;
+
+/// The oFono interfaces the keeper talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Iface {
+    Manager,
+    Modem,
+    SimManager,
+    NetworkRegistration,
+    ConnectionManager,
+    ConnectionContext,
+}
+
+impl Iface {
+    pub const ALL: [Iface; 6] = [
+        Iface::Manager,
+        Iface::Modem,
+        Iface::SimManager,
+        Iface::NetworkRegistration,
+        Iface::ConnectionManager,
+        Iface::ConnectionContext,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Iface::Manager => "org.ofono.Manager",
+            Iface::Modem => "org.ofono.Modem",
+            Iface::SimManager => "org.ofono.SimManager",
+            Iface::NetworkRegistration => "org.ofono.NetworkRegistration",
+            Iface::ConnectionManager => "org.ofono.ConnectionManager",
+            Iface::ConnectionContext => "org.ofono.ConnectionContext",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Iface> {
+        Iface::ALL.into_iter().find(|i| i.name() == name)
+    }
+}
+
+/// A method the keeper wants called.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Method {
+    /// `org.freedesktop.DBus.GetNameOwner("org.ofono")`, sent to the bus itself.
+    GetOfonoOwner,
+    GetModems,
+    GetProperties(Iface),
+    SetProperty(Iface, &'static str, Value),
+    GetContexts,
+    AddContext(&'static str),
+    EnterPin(String, String),
+}
+
+impl Method {
+    /// Short description for logs (never includes a PIN).
+    pub fn describe(&self) -> String {
+        match self {
+            Method::GetOfonoOwner => "GetNameOwner(org.ofono)".into(),
+            Method::GetModems => "GetModems".into(),
+            Method::GetProperties(i) => format!("{}.GetProperties", short(*i)),
+            Method::SetProperty(i, name, v) => match (*name, v) {
+                ("Password", _) => format!("{}.{name}=***", short(*i)),
+                _ => format!("{}.{name}={v}", short(*i)),
+            },
+            Method::GetContexts => "GetContexts".into(),
+            Method::AddContext(t) => format!("AddContext({t})"),
+            Method::EnterPin(t, _) => format!("EnterPin({t})"),
+        }
+    }
+}
+
+fn short(i: Iface) -> &'static str {
+    i.name().trim_start_matches("org.ofono.")
+}
+
+/// One method call: the loop sends it and reports its reply with `token`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    pub token: Token,
+    pub path: String,
+    pub method: Method,
+    /// The keeper's own deadline; the loop may forget the call after it.
+    pub deadline: Instant,
+}
+
+/// A successful reply, decoded according to the method that was called.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    Empty,
+    Owner(String),
+    /// `GetModems` and `GetContexts`: object paths with their properties.
+    Objects(Vec<(String, Props)>),
+    Props(Props),
+    Path(String),
+}
+
+/// An error reply (`name` is the D-Bus error name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallError {
+    pub name: String,
+    pub message: String,
+}
+
+impl CallError {
+    pub fn new(name: &str, message: &str) -> CallError {
+        CallError {
+            name: name.to_string(),
+            message: message.to_string(),
+        }
+    }
+
+    /// The error name without its namespace, e.g. `Failed`.
+    pub fn short(&self) -> &str {
+        self.name.rsplit('.').next().unwrap_or(&self.name)
+    }
+}
+
+/// A signal from oFono or the bus, decoded.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Signal {
+    /// `NameOwnerChanged` for `org.ofono`; empty `new_owner` means it left.
+    OfonoOwner {
+        new_owner: String,
+    },
+    ModemAdded(String, Props),
+    ModemRemoved(String),
+    ContextAdded(String, Props),
+    ContextRemoved(String),
+    PropertyChanged {
+        path: String,
+        iface: Iface,
+        name: String,
+        value: Value,
+    },
+}
+
+/// Unix signals, as far as the keeper cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// SIGTERM / SIGINT: leave (named for the log).
+    Terminate(&'static str),
+    /// SIGHUP: re-check everything now.
+    Recheck,
+    /// SIGUSR1: log one status line.
+    Status,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// The bus connection is up (at start and after every reconnect).
+    BusConnected,
+    /// The bus connection was lost; every outstanding call is void.
+    BusLost,
+    Reply {
+        token: Token,
+        result: Result<Reply, CallError>,
+    },
+    Signal(Signal),
+    Request(Request),
+    /// Time passed; the keeper checks its deadlines and timers.
+    Tick,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Error,
+    Warn,
+    Info,
+    Debug,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Call(Call),
+    Log(Level, String),
+    Exit(i32),
+}

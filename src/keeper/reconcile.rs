@@ -1,0 +1,401 @@
+//! The decision ladder: from what is known of oFono, the one next thing to do.
+//!
+//! Level-triggered: it looks at the whole picture after every event, so a
+//! missed or duplicated signal only delays a decision until the next read.
+
+use std::time::Instant;
+
+use super::model::{Object, choose_modem};
+use super::phase::Phase;
+use super::{Keeper, Step, human};
+use crate::events::{Iface, Level, Method};
+use crate::value::Value;
+
+/// What one rung of the ladder concluded.
+enum Next {
+    /// Stopped here for a reason worth logging once.
+    Wait(Phase),
+    /// Stopped here until a read or a call in flight answers.
+    Busy,
+}
+
+use Next::{Busy, Wait};
+
+impl Keeper {
+    pub(super) fn reconcile(&mut self, now: Instant) {
+        if !self.connected {
+            return;
+        }
+        self.sync_interfaces();
+        let up = self.link_state();
+        self.update_link(up, now);
+        if let Wait(phase) = self.decide(now) {
+            self.enter(phase);
+        }
+    }
+
+    /// Is the chosen context really carrying the link?
+    fn link_state(&mut self) -> bool {
+        let attached = self.world.cm.as_ref().and_then(|cm| cm.bool("Attached"));
+        let Some(ctx) = self.chosen_context() else {
+            return false;
+        };
+        let (path, active) = (ctx.path.clone(), ctx.bool("Active") == Some(true));
+        if !active {
+            self.ghost = None;
+            return false;
+        }
+        if attached == Some(false) && self.ghost.as_deref() != Some(&path) {
+            self.loss_reason = Some("packet service detached".into());
+            self.ghost = Some(path.clone());
+        }
+        self.ghost.as_deref() != Some(&path) && attached == Some(true)
+    }
+
+    /// Creates or drops the objects that exist only while the modem lists
+    /// their interface (`ConnectionManager` comes after the SIM is ready,
+    /// `NetworkRegistration` after Online).
+    fn sync_interfaces(&mut self) {
+        let Some(path) = self.world.modem.clone() else {
+            return;
+        };
+        if self.world.modem().is_none_or(|m| !m.known()) {
+            return;
+        }
+        let has = |w: &super::model::World, i: Iface| w.modem_has(i.name());
+        let sim = has(&self.world, Iface::SimManager);
+        let netreg = has(&self.world, Iface::NetworkRegistration);
+        let cm = has(&self.world, Iface::ConnectionManager);
+        sync(&mut self.world.sim, sim, &path);
+        sync(&mut self.world.netreg, netreg, &path);
+        if !cm && self.world.cm.is_some() {
+            self.loss_reason
+                .get_or_insert_with(|| "packet service gone (modem reset?)".into());
+            self.world.contexts = None;
+            self.context_requested = false;
+        }
+        sync(&mut self.world.cm, cm, &path);
+    }
+
+    fn enter(&mut self, phase: Phase) {
+        if self.phase.as_ref() == Some(&phase) {
+            return;
+        }
+        if let Some((level, line)) = phase.announce() {
+            self.log(level, line);
+        }
+        self.phase = Some(phase);
+    }
+
+    fn decide(&mut self, now: Instant) -> Next {
+        if self.world.ofono.is_none() {
+            let asking = self
+                .pending
+                .iter()
+                .any(|p| p.method == Method::GetOfonoOwner);
+            return if asking { Busy } else { Wait(Phase::NoOfono) };
+        }
+        let Some(modems) = self.world.modems.as_ref() else {
+            self.read("/", Method::GetModems, now);
+            return Busy;
+        };
+        if self.world.modem.is_none() {
+            let Some(modem) = choose_modem(modems, self.cfg.modem.as_deref()) else {
+                return Wait(Phase::NoModem(self.why_no_modem()));
+            };
+            let (path, model) = (modem.path.clone(), describe_modem(modem));
+            self.log(Level::Info, format!("using modem {path}{model}"));
+            self.world.modem = Some(path);
+            self.context_requested = false;
+        }
+        let modem_path = self.world.modem.clone().unwrap_or_default();
+        let Some(modem) = self.world.modem().cloned() else {
+            return Busy;
+        };
+        if !modem.known() {
+            self.read(&modem_path, Method::GetProperties(Iface::Modem), now);
+            return Busy;
+        }
+        self.read_unknown(&modem_path, now);
+        if self.pending.iter().any(|p| p.is_mutation()) {
+            return Busy;
+        }
+
+        if let Some(why) = self.power_cycle.clone() {
+            if modem.bool("Powered") == Some(true) {
+                return self.mutate(
+                    &modem_path,
+                    set(Iface::Modem, "Powered", false),
+                    Phase::PowerCycling(why),
+                    now,
+                );
+            }
+            self.power_cycle = None;
+        }
+        if modem.bool("Powered") != Some(true) {
+            let step = set(Iface::Modem, "Powered", true);
+            return self.mutate(
+                &modem_path,
+                step,
+                Phase::PoweringUp(modem_path.clone()),
+                now,
+            );
+        }
+        if modem.bool("Online") != Some(true) {
+            let step = set(Iface::Modem, "Online", true);
+            return self.mutate(
+                &modem_path,
+                step,
+                Phase::GoingOnline(modem_path.clone()),
+                now,
+            );
+        }
+        if let Some(next) = self.unlock_sim(&modem_path, now) {
+            return next;
+        }
+        let Some(cm) = self.world.cm.clone() else {
+            return Wait(Phase::WaitingSim(modem_path));
+        };
+        if !cm.known() {
+            return Busy;
+        }
+        if cm.bool("RoamingAllowed") != Some(self.cfg.roaming) {
+            let step = set(Iface::ConnectionManager, "RoamingAllowed", self.cfg.roaming);
+            return self.mutate(
+                &modem_path,
+                step,
+                Phase::PacketService(modem_path.clone()),
+                now,
+            );
+        }
+        if cm.bool("Powered") != Some(true) {
+            let step = set(Iface::ConnectionManager, "Powered", true);
+            return self.mutate(
+                &modem_path,
+                step,
+                Phase::PacketService(modem_path.clone()),
+                now,
+            );
+        }
+        if self.world.contexts.is_none() {
+            return Busy;
+        }
+        let Some(ctx) = self.chosen_context().cloned() else {
+            if self.context_requested {
+                return Busy;
+            }
+            let phase = Phase::CreatingContext(modem_path.clone());
+            return self.mutate(&modem_path, Method::AddContext("internet"), phase, now);
+        };
+        if !ctx.known() {
+            self.read(
+                &ctx.path,
+                Method::GetProperties(Iface::ConnectionContext),
+                now,
+            );
+            return Busy;
+        }
+        let attached = cm.bool("Attached") == Some(true);
+        if ctx.bool("Active") == Some(true) {
+            if self.ghost.as_deref() != Some(&ctx.path) {
+                return Wait(Phase::Up);
+            }
+            if !attached {
+                return Wait(self.attach_phase());
+            }
+            let step = set(Iface::ConnectionContext, "Active", false);
+            return self.mutate(
+                &ctx.path,
+                step,
+                Phase::ResettingGhost(ctx.path.clone()),
+                now,
+            );
+        }
+        if let Some((name, value)) = self.differing_setting(&ctx) {
+            let shown = if name == "Password" { "***" } else { &value };
+            self.log(
+                Level::Info,
+                format!("context {}: setting {name} to {shown}", ctx.path),
+            );
+            let step = Method::SetProperty(Iface::ConnectionContext, name, Value::Str(value));
+            return self.mutate(&ctx.path, step, Phase::Activating(ctx.path.clone()), now);
+        }
+        if !attached {
+            return Wait(self.attach_phase());
+        }
+        let step = set(Iface::ConnectionContext, "Active", true);
+        self.mutate(&ctx.path, step, Phase::Activating(ctx.path.clone()), now)
+    }
+
+    /// Asks for a change unless that step is backing off.
+    fn mutate(&mut self, path: &str, method: Method, phase: Phase, now: Instant) -> Next {
+        let step = Step::of(&method);
+        if let Some((held, until)) = self.hold
+            && Some(held) == step
+            && now < until
+        {
+            return Busy;
+        }
+        if matches!(method, Method::AddContext(_)) {
+            self.context_requested = true;
+        }
+        self.call(path, method, now);
+        Wait(phase)
+    }
+
+    /// Reads every object whose properties we have not seen yet.
+    fn read_unknown(&mut self, modem: &str, now: Instant) {
+        let unknown = [
+            (&self.world.sim, Iface::SimManager),
+            (&self.world.netreg, Iface::NetworkRegistration),
+            (&self.world.cm, Iface::ConnectionManager),
+        ]
+        .into_iter()
+        .filter(|(o, _)| o.as_ref().is_some_and(|o| !o.known()))
+        .map(|(_, i)| i)
+        .collect::<Vec<_>>();
+        for iface in unknown {
+            self.read(modem, Method::GetProperties(iface), now);
+        }
+        if self.world.cm.as_ref().is_some_and(Object::known) && self.world.contexts.is_none() {
+            self.read(modem, Method::GetContexts, now);
+        }
+    }
+
+    /// The SIM rung: `None` when the SIM lets us through.
+    fn unlock_sim(&mut self, modem: &str, now: Instant) -> Option<Next> {
+        let sim = self.world.sim.as_ref()?;
+        let kind = sim.str("PinRequired").unwrap_or("none").to_string();
+        if kind == "none" || !sim.known() {
+            return None;
+        }
+        if kind != "pin" {
+            return Some(Wait(Phase::SimNeedsPuk(kind)));
+        }
+        let Some(pin) = self.cfg.pin.clone() else {
+            return Some(Wait(Phase::SimNeedsPin(kind)));
+        };
+        if self.pin_rejected {
+            return Some(Wait(Phase::SimPinRejected));
+        }
+        let retries = sim
+            .get("Retries")
+            .and_then(Value::as_dict)
+            .and_then(|r| r.get(&kind))
+            .and_then(Value::as_int);
+        match retries {
+            Some(n) if n >= 2 => {
+                let step = Method::EnterPin(kind.clone(), pin);
+                Some(self.mutate(modem, step, Phase::SimNeedsPin(kind), now))
+            }
+            n => Some(Wait(Phase::SimRetriesLow(kind, n.unwrap_or(0)))),
+        }
+    }
+
+    fn attach_phase(&self) -> Phase {
+        let status = self
+            .world
+            .netreg
+            .as_ref()
+            .and_then(|n| n.str("Status"))
+            .unwrap_or("unknown");
+        if status == "roaming" && !self.cfg.roaming {
+            return Phase::RoamingBlocked;
+        }
+        Phase::WaitingAttach(format!("registration: {status}"))
+    }
+
+    fn differing_setting(&self, ctx: &Object) -> Option<(&'static str, String)> {
+        self.cfg
+            .context_props()
+            .into_iter()
+            .find(|(name, want)| ctx.str(name) != Some(want))
+            .map(|(name, want)| (name, want.to_string()))
+    }
+
+    fn why_no_modem(&self) -> String {
+        let modems = self.world.modems.as_deref().unwrap_or_default();
+        let list = modems
+            .iter()
+            .map(|m| format!("{} ({})", m.path, m.str("Type").unwrap_or("?")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match (&self.cfg.modem, list.is_empty()) {
+            (Some(p), true) => format!("{p} is not present, and oFono lists no modems"),
+            (Some(p), false) => format!("{p} is not present (oFono lists {list})"),
+            (None, true) => {
+                "oFono lists no modems (is the dongle plugged in and in modem mode?)".into()
+            }
+            (None, false) => {
+                format!("none of type hardware among {list}; pick one with --modem PATH")
+            }
+        }
+    }
+
+    /// Notes the link going up or down, with the reason and the next try.
+    pub(super) fn update_link(&mut self, up: bool, now: Instant) {
+        if up == self.link.up {
+            return;
+        }
+        self.link.up = up;
+        let ctx = self.chosen_context();
+        let path = ctx.map_or_else(|| "context".to_string(), |c| c.path.clone());
+        if up {
+            let iface = ctx
+                .and_then(|c| c.get("Settings"))
+                .and_then(Value::as_dict)
+                .and_then(|s| s.get("Interface"))
+                .and_then(Value::as_str)
+                .map(|i| format!(" on {i}"))
+                .unwrap_or_default();
+            self.link.since = Some(now);
+            self.link.stable = false;
+            self.loss_reason = None;
+            self.log(Level::Info, format!("context {path} active{iface}"));
+            return;
+        }
+        self.link.losses += 1;
+        self.link.since = None;
+        let reason = self
+            .loss_reason
+            .take()
+            .unwrap_or_else(|| "no longer active".into());
+        // A link that did not hold counts as a failure, so a flapping
+        // network backs off instead of being hammered.
+        let wait = self.backoff.fail();
+        let activate = set(Iface::ConnectionContext, "Active", true);
+        self.hold_step(&activate, wait, now);
+        self.log(
+            Level::Warn,
+            format!(
+                "context {path} inactive: {reason}; re-activating {}",
+                human(wait)
+            ),
+        );
+    }
+}
+
+fn sync(slot: &mut Option<Object>, present: bool, path: &str) {
+    match (present, slot.is_some()) {
+        (true, false) => *slot = Some(Object::unread(path)),
+        (false, true) => *slot = None,
+        _ => {}
+    }
+}
+
+fn set(iface: Iface, name: &'static str, value: bool) -> Method {
+    Method::SetProperty(iface, name, Value::Bool(value))
+}
+
+fn describe_modem(modem: &Object) -> String {
+    let parts: Vec<&str> = ["Manufacturer", "Model"]
+        .iter()
+        .filter_map(|k| modem.str(k))
+        .filter(|s| !s.is_empty())
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(" "))
+    }
+}

@@ -1,0 +1,333 @@
+//! A small in-memory oFono for the keeper's stories: it answers calls the
+//! way oFono 1.31 does (see shared notes), signals what oFono signals, and
+//! lets a test change the world silently where oFono stays silent.
+
+use std::time::Instant;
+
+use crate::events::{Call, CallError, Iface, Method, Reply, Signal};
+use crate::value::{Props, Value, props};
+
+pub const MODEM: &str = "/m";
+pub const CTX: &str = "/m/context1";
+
+#[derive(Clone, Debug)]
+pub struct FakeContext {
+    pub path: String,
+    pub kind: String,
+    pub apn: String,
+    pub active: bool,
+}
+
+#[derive(Debug)]
+pub struct Fake {
+    pub present: bool,
+    /// The bus refuses our calls to oFono (no policy for us).
+    pub deny: bool,
+    pub owner: String,
+    pub modem_type: String,
+    pub powered: bool,
+    pub online: bool,
+    pub pin_required: String,
+    pub pin: String,
+    pub retries: i64,
+    /// `registered`, `roaming`, `searching`, ...
+    pub status: String,
+    pub cm_powered: bool,
+    pub roaming_allowed: bool,
+    pub attached: bool,
+    /// The network lets us attach (when registered).
+    pub network_up: bool,
+    pub contexts: Vec<FakeContext>,
+    /// Error names for the next activations, one each.
+    pub fail_next: Vec<&'static str>,
+    /// Activations get no reply while set.
+    pub hang: bool,
+    /// Every `Active=true` request, and when it came.
+    pub activations: Vec<Instant>,
+    pub signals: Vec<Signal>,
+    /// Every call the keeper made, in order.
+    pub log: Vec<Call>,
+}
+
+impl Default for Fake {
+    fn default() -> Fake {
+        Fake {
+            present: true,
+            deny: false,
+            owner: ":1.1".into(),
+            modem_type: "hardware".into(),
+            powered: false,
+            online: false,
+            pin_required: "none".into(),
+            pin: "1234".into(),
+            retries: 3,
+            status: "registered".into(),
+            cm_powered: true,
+            roaming_allowed: false,
+            attached: false,
+            network_up: true,
+            contexts: vec![FakeContext {
+                path: CTX.into(),
+                kind: "internet".into(),
+                apn: "internet".into(),
+                active: false,
+            }],
+            fail_next: Vec::new(),
+            hang: false,
+            activations: Vec::new(),
+            signals: Vec::new(),
+            log: Vec::new(),
+        }
+    }
+}
+
+fn err(name: &str) -> Result<Reply, CallError> {
+    Err(CallError::new(name, ""))
+}
+
+impl Fake {
+    pub fn sim_ready(&self) -> bool {
+        self.powered && self.pin_required == "none"
+    }
+
+    pub fn interfaces(&self) -> Vec<String> {
+        let mut list = Vec::new();
+        if self.powered {
+            list.push(Iface::SimManager);
+        }
+        if self.sim_ready() {
+            list.push(Iface::ConnectionManager);
+        }
+        if self.powered && self.online {
+            list.push(Iface::NetworkRegistration);
+        }
+        list.into_iter().map(|i| i.name().to_string()).collect()
+    }
+
+    pub fn modem_props(&self) -> Props {
+        props([
+            ("Powered", Value::Bool(self.powered)),
+            ("Online", Value::Bool(self.online)),
+            ("Type", Value::Str(self.modem_type.clone())),
+            ("Model", Value::Str("E367".into())),
+            ("Interfaces", Value::Strs(self.interfaces())),
+        ])
+    }
+
+    fn context_props(c: &FakeContext) -> Props {
+        props([
+            ("Type", Value::Str(c.kind.clone())),
+            ("AccessPointName", Value::Str(c.apn.clone())),
+            ("Active", Value::Bool(c.active)),
+        ])
+    }
+
+    pub fn active(&self, path: &str) -> bool {
+        self.contexts.iter().any(|c| c.path == path && c.active)
+    }
+
+    fn signal(&mut self, path: &str, iface: Iface, name: &str, value: Value) {
+        self.signals.push(Signal::PropertyChanged {
+            path: path.into(),
+            iface,
+            name: name.into(),
+            value,
+        });
+    }
+
+    /// Applies a change to the modem and signals what oFono would signal.
+    pub fn change(&mut self, f: impl FnOnce(&mut Fake)) {
+        let before_ifaces = self.interfaces();
+        let (powered, online) = (self.powered, self.online);
+        f(self);
+        if !self.powered {
+            self.online = false;
+            // A modem going down takes its contexts silently.
+            for c in &mut self.contexts {
+                c.active = false;
+            }
+        }
+        if self.powered != powered {
+            self.signal(MODEM, Iface::Modem, "Powered", Value::Bool(self.powered));
+        }
+        if self.online != online {
+            self.signal(MODEM, Iface::Modem, "Online", Value::Bool(self.online));
+        }
+        let ifaces = self.interfaces();
+        if ifaces != before_ifaces {
+            self.signal(MODEM, Iface::Modem, "Interfaces", Value::Strs(ifaces));
+        }
+        self.settle_attach();
+    }
+
+    fn settle_attach(&mut self) {
+        let registered =
+            self.status == "registered" || (self.status == "roaming" && self.roaming_allowed);
+        let attach =
+            self.sim_ready() && self.online && self.cm_powered && self.network_up && registered;
+        if attach != self.attached {
+            self.attached = attach;
+            // oFono's atmodem driver leaves contexts Active on detach (ghosts).
+            self.signal(
+                MODEM,
+                Iface::ConnectionManager,
+                "Attached",
+                Value::Bool(attach),
+            );
+        }
+    }
+
+    /// Answers a call; `None` means oFono never answers it.
+    pub fn answer(&mut self, call: &Call, now: Instant) -> Option<Result<Reply, CallError>> {
+        self.log.push(call.clone());
+        if call.method == Method::GetOfonoOwner {
+            return Some(if self.present {
+                Ok(Reply::Owner(self.owner.clone()))
+            } else {
+                err("org.freedesktop.DBus.Error.NameHasNoOwner")
+            });
+        }
+        if self.deny {
+            return Some(err("org.freedesktop.DBus.Error.AccessDenied"));
+        }
+        if !self.present {
+            return Some(err("org.freedesktop.DBus.Error.ServiceUnknown"));
+        }
+        let ifaces = self.interfaces();
+        let has = |i: Iface| ifaces.iter().any(|n| n == i.name());
+        let path = call.path.as_str();
+        Some(match &call.method {
+            Method::GetModems => Ok(Reply::Objects(vec![(MODEM.into(), self.modem_props())])),
+            Method::GetProperties(Iface::Modem) => Ok(Reply::Props(self.modem_props())),
+            Method::GetProperties(Iface::SimManager) if has(Iface::SimManager) => {
+                let retries = props([(self.pin_required.as_str(), Value::Int(self.retries))]);
+                Ok(Reply::Props(props([
+                    ("PinRequired", Value::Str(self.pin_required.clone())),
+                    ("Retries", Value::Dict(retries)),
+                ])))
+            }
+            Method::GetProperties(Iface::NetworkRegistration)
+                if has(Iface::NetworkRegistration) =>
+            {
+                Ok(Reply::Props(props([(
+                    "Status",
+                    Value::Str(self.status.clone()),
+                )])))
+            }
+            Method::GetProperties(Iface::ConnectionManager) if has(Iface::ConnectionManager) => {
+                Ok(Reply::Props(props([
+                    ("Attached", Value::Bool(self.attached)),
+                    ("Powered", Value::Bool(self.cm_powered)),
+                    ("RoamingAllowed", Value::Bool(self.roaming_allowed)),
+                ])))
+            }
+            Method::GetContexts if has(Iface::ConnectionManager) => Ok(Reply::Objects(
+                self.contexts
+                    .iter()
+                    .map(|c| (c.path.clone(), Fake::context_props(c)))
+                    .collect(),
+            )),
+            Method::GetProperties(Iface::ConnectionContext) if has(Iface::ConnectionManager) => {
+                match self.contexts.iter().find(|c| c.path == path) {
+                    Some(c) => Ok(Reply::Props(Fake::context_props(c))),
+                    None => err("org.freedesktop.DBus.Error.UnknownObject"),
+                }
+            }
+            Method::AddContext(kind) if has(Iface::ConnectionManager) => {
+                let path = format!("{MODEM}/context{}", self.contexts.len() + 1);
+                let ctx = FakeContext {
+                    path: path.clone(),
+                    kind: kind.to_string(),
+                    apn: String::new(),
+                    active: false,
+                };
+                self.signals.push(Signal::ContextAdded(
+                    path.clone(),
+                    Fake::context_props(&ctx),
+                ));
+                self.contexts.push(ctx);
+                Ok(Reply::Path(path))
+            }
+            Method::EnterPin(_, pin) if has(Iface::SimManager) => {
+                if *pin == self.pin {
+                    self.change(|f| f.pin_required = "none".into());
+                    let none = Value::Str("none".into());
+                    self.signal(MODEM, Iface::SimManager, "PinRequired", none);
+                    Ok(Reply::Empty)
+                } else {
+                    self.retries -= 1;
+                    err("org.ofono.Error.Failed")
+                }
+            }
+            Method::SetProperty(iface, name, value) => {
+                return self.set(*iface, path, name, value, now);
+            }
+            _ if path.starts_with(MODEM) => err("org.freedesktop.DBus.Error.UnknownMethod"),
+            _ => err("org.freedesktop.DBus.Error.UnknownObject"),
+        })
+    }
+
+    fn set(
+        &mut self,
+        iface: Iface,
+        path: &str,
+        name: &str,
+        value: &Value,
+        now: Instant,
+    ) -> Option<Result<Reply, CallError>> {
+        let on = value.as_bool();
+        let ok = Some(Ok(Reply::Empty));
+        match (iface, name) {
+            (Iface::Modem, "Powered") => self.change(|f| f.powered = on.unwrap_or(false)),
+            (Iface::Modem, "Online") if !self.powered => {
+                return Some(err("org.ofono.Error.NotAvailable"));
+            }
+            (Iface::Modem, "Online") => self.change(|f| f.online = on.unwrap_or(false)),
+            (Iface::ConnectionManager, "Powered") => {
+                self.cm_powered = on.unwrap_or(false);
+                self.signal(MODEM, iface, name, value.clone());
+                self.settle_attach();
+            }
+            (Iface::ConnectionManager, "RoamingAllowed") => {
+                self.roaming_allowed = on.unwrap_or(false);
+                self.signal(MODEM, iface, name, value.clone());
+                self.settle_attach();
+            }
+            (Iface::ConnectionContext, "Active") => {
+                let Some(i) = self.contexts.iter().position(|c| c.path == path) else {
+                    return Some(err("org.freedesktop.DBus.Error.UnknownObject"));
+                };
+                let want = on.unwrap_or(false);
+                if self.contexts[i].active == want {
+                    return ok;
+                }
+                if want {
+                    self.activations.push(now);
+                    if !self.attached {
+                        return Some(err("org.ofono.Error.NotAttached"));
+                    }
+                    if !self.fail_next.is_empty() {
+                        return Some(err(self.fail_next.remove(0)));
+                    }
+                    if self.hang {
+                        return None;
+                    }
+                }
+                self.contexts[i].active = want;
+                self.signal(path, iface, "Active", Value::Bool(want));
+            }
+            (Iface::ConnectionContext, "AccessPointName") => {
+                let Some(c) = self.contexts.iter_mut().find(|c| c.path == path) else {
+                    return Some(err("org.freedesktop.DBus.Error.UnknownObject"));
+                };
+                if c.active {
+                    return Some(err("org.ofono.Error.InUse"));
+                }
+                c.apn = value.as_str().unwrap_or_default().to_string();
+                self.signal(path, iface, name, value.clone());
+            }
+            _ => return Some(err("org.ofono.Error.InvalidArguments")),
+        }
+        ok
+    }
+}

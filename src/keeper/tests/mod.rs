@@ -1,0 +1,177 @@
+//! Field stories for the keeper, told against an in-memory oFono (`fake`).
+//! Time is simulated: a story of an hour runs in microseconds.
+
+mod fake;
+mod stories;
+mod stories_setup;
+
+use std::time::{Duration, Instant};
+
+use super::{Keeper, Settings};
+use crate::events::{Action, Call, Event, Level, Method, Request, Signal};
+use fake::Fake;
+
+pub struct Story {
+    pub keeper: Keeper,
+    pub fake: Fake,
+    pub t0: Instant,
+    pub now: Instant,
+    pub logs: Vec<(f64, Level, String)>,
+    pub exit: Option<i32>,
+    /// Calls oFono never answered, in order.
+    pub hung: Vec<Call>,
+}
+
+impl Story {
+    pub fn new(settings: Settings) -> Story {
+        Story::with(settings, Fake::default())
+    }
+
+    pub fn with(settings: Settings, fake: Fake) -> Story {
+        let t0 = Instant::now();
+        let mut story = Story {
+            keeper: Keeper::new(settings, t0),
+            fake,
+            t0,
+            now: t0,
+            logs: Vec::new(),
+            exit: None,
+            hung: Vec::new(),
+        };
+        story.feed(Event::BusConnected);
+        story
+    }
+
+    pub fn secs(&self) -> f64 {
+        self.now.duration_since(self.t0).as_secs_f64()
+    }
+
+    pub fn feed(&mut self, event: Event) {
+        self.keeper.handle(event, self.now);
+        self.pump();
+    }
+
+    pub fn signal(&mut self, signal: Signal) {
+        self.feed(Event::Signal(signal));
+    }
+
+    pub fn request(&mut self, request: Request) {
+        self.feed(Event::Request(request));
+    }
+
+    /// Changes the fake oFono and delivers the signals it would send.
+    pub fn world(&mut self, f: impl FnOnce(&mut Fake)) {
+        self.fake.change(f);
+        self.pump();
+    }
+
+    /// Changes the fake oFono without any signal (as oFono often does).
+    pub fn silently(&mut self, f: impl FnOnce(&mut Fake)) {
+        f(&mut self.fake);
+        self.fake.signals.clear();
+    }
+
+    /// Performs the keeper's actions until nothing more happens at `now`.
+    fn pump(&mut self) {
+        for _ in 0..10_000 {
+            let mut replies = Vec::new();
+            while let Some(action) = self.keeper.poll_output() {
+                match action {
+                    Action::Call(call) => match self.fake.answer(&call, self.now) {
+                        Some(result) => replies.push((call.token, result)),
+                        None => self.hung.push(call),
+                    },
+                    Action::Log(level, line) => self.logs.push((self.secs(), level, line)),
+                    Action::Exit(code) => self.exit = Some(code),
+                }
+            }
+            let signals: Vec<Signal> = self.fake.signals.drain(..).collect();
+            if replies.is_empty() && signals.is_empty() {
+                return;
+            }
+            for (token, result) in replies {
+                self.keeper.handle(Event::Reply { token, result }, self.now);
+            }
+            for signal in signals {
+                self.keeper.handle(Event::Signal(signal), self.now);
+            }
+        }
+        panic!("keeper and oFono talk forever at t={}", self.secs());
+    }
+
+    /// Lets time pass to `t0 + secs`, waking the keeper when it asks.
+    pub fn run_until(&mut self, secs: f64) {
+        let end = self.t0 + Duration::from_secs_f64(secs);
+        let mut same_instant = 0;
+        while self.exit.is_none() {
+            self.pump();
+            match self.keeper.poll_timeout() {
+                Some(at) if at <= end => {
+                    same_instant = if at <= self.now { same_instant + 1 } else { 0 };
+                    assert!(same_instant < 100, "keeper spins at t={}", self.secs());
+                    self.now = self.now.max(at);
+                    self.feed(Event::Tick);
+                }
+                _ => {
+                    self.now = self.now.max(end);
+                    self.feed(Event::Tick);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Seconds (since t0) of every activation request oFono received.
+    pub fn activations(&self) -> Vec<f64> {
+        let t0 = self.t0;
+        self.fake
+            .activations
+            .iter()
+            .map(|t| round(t.duration_since(t0).as_secs_f64()))
+            .collect()
+    }
+
+    /// Mutating calls (SetProperty, AddContext, EnterPin), described, in order.
+    pub fn changes(&self) -> Vec<String> {
+        self.fake
+            .log
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.method,
+                    Method::SetProperty(..) | Method::AddContext(_) | Method::EnterPin(..)
+                )
+            })
+            .map(|c| format!("{} {}", c.path, c.method.describe()))
+            .collect()
+    }
+
+    pub fn logged(&self, needle: &str) -> usize {
+        self.logs
+            .iter()
+            .filter(|(_, _, l)| l.contains(needle))
+            .count()
+    }
+
+    pub fn log_text(&self) -> String {
+        self.logs
+            .iter()
+            .map(|(t, level, l)| format!("{t:8.3} {level:?} {l}\n"))
+            .collect()
+    }
+}
+
+fn round(secs: f64) -> f64 {
+    (secs * 1000.0).round() / 1000.0
+}
+
+/// Settings with short, round numbers for stories.
+pub fn settings() -> Settings {
+    Settings {
+        interval: Duration::from_secs(30),
+        retry_min: Duration::from_secs(2),
+        retry_max: Duration::from_secs(300),
+        stable: Duration::from_secs(120),
+        ..Settings::default()
+    }
+}

@@ -1,0 +1,154 @@
+//! oFono over D-Bus: building the keeper's calls as messages, and turning
+//! replies and signals back into keeper events. No decisions here.
+
+pub mod decode;
+#[cfg(test)]
+mod tests;
+
+use dbus::Message;
+use dbus::arg::{ArgType, Variant};
+use dbus::message::MessageType;
+
+use crate::events::{CallError, Iface, Method, Reply, Signal};
+use crate::value::Value;
+
+pub const SERVICE: &str = "org.ofono";
+
+/// Match rules: everything oFono signals, and its comings and goings.
+pub const MATCH_RULES: [&str; 2] = [
+    "type='signal',sender='org.ofono'",
+    "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.ofono'",
+];
+
+/// Builds the message for a call; `Err` if a path from the bus is malformed.
+pub fn message(path: &str, method: &Method) -> Result<Message, CallError> {
+    let bad = |e: String| CallError::new("psendurance.Error.BadRequest", &e);
+    let (dest, path, iface, member) = match method {
+        Method::GetOfonoOwner => (
+            "org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "GetNameOwner",
+        ),
+        Method::GetModems => (SERVICE, "/", Iface::Manager.name(), "GetModems"),
+        Method::GetProperties(i) => (SERVICE, path, i.name(), "GetProperties"),
+        Method::SetProperty(i, ..) => (SERVICE, path, i.name(), "SetProperty"),
+        Method::GetContexts => (
+            SERVICE,
+            path,
+            Iface::ConnectionManager.name(),
+            "GetContexts",
+        ),
+        Method::AddContext(_) => (SERVICE, path, Iface::ConnectionManager.name(), "AddContext"),
+        Method::EnterPin(..) => (SERVICE, path, Iface::SimManager.name(), "EnterPin"),
+    };
+    let msg = Message::new_method_call(dest, path, iface, member).map_err(bad)?;
+    Ok(match method {
+        Method::GetOfonoOwner => msg.append1(SERVICE),
+        Method::SetProperty(_, name, Value::Bool(b)) => msg.append2(*name, Variant(*b)),
+        Method::SetProperty(_, name, Value::Str(s)) => msg.append2(*name, Variant(s.as_str())),
+        Method::SetProperty(_, name, v) => {
+            return Err(bad(format!("cannot send {name}={v}")));
+        }
+        Method::AddContext(kind) => msg.append1(*kind),
+        Method::EnterPin(kind, pin) => msg.append2(kind.as_str(), pin.as_str()),
+        _ => msg,
+    })
+}
+
+/// Decodes a method return or error for a call of `method`.
+pub fn reply(msg: &Message, method: &Method) -> Result<Reply, CallError> {
+    if msg.msg_type() == MessageType::Error {
+        return Err(error_of(msg));
+    }
+    let mut it = msg.iter_init();
+    let decoded = match method {
+        Method::GetOfonoOwner => decode::string(&mut it).map(Reply::Owner),
+        Method::GetModems | Method::GetContexts => decode::objects(&mut it).map(Reply::Objects),
+        Method::GetProperties(_) => decode::props(&mut it).map(Reply::Props),
+        Method::AddContext(_) => decode::string(&mut it).map(Reply::Path),
+        Method::SetProperty(..) | Method::EnterPin(..) => Some(Reply::Empty),
+    };
+    decoded.ok_or_else(|| {
+        let sig = signature_of(msg);
+        CallError::new(
+            "psendurance.Error.BadReply",
+            &format!(
+                "unexpected reply signature '{sig}' to {}",
+                method.describe()
+            ),
+        )
+    })
+}
+
+/// Decodes a signal we care about; `None` for anything else.
+pub fn signal(msg: &Message) -> Option<Signal> {
+    if msg.msg_type() != MessageType::Signal {
+        return None;
+    }
+    let iface = msg.interface()?;
+    let member = msg.member()?;
+    let path = msg.path()?.to_string();
+    let mut it = msg.iter_init();
+    let first = decode::string(&mut it);
+    it.next();
+    match (&*iface, &*member) {
+        ("org.freedesktop.DBus", "NameOwnerChanged") => {
+            if first.as_deref() != Some(SERVICE) {
+                return None;
+            }
+            it.next();
+            let new_owner = decode::string(&mut it)?;
+            Some(Signal::OfonoOwner { new_owner })
+        }
+        ("org.ofono.Manager", "ModemAdded") => {
+            Some(Signal::ModemAdded(first?, decode::props(&mut it)?))
+        }
+        ("org.ofono.Manager", "ModemRemoved") => Some(Signal::ModemRemoved(first?)),
+        ("org.ofono.ConnectionManager", "ContextAdded") => {
+            Some(Signal::ContextAdded(first?, decode::props(&mut it)?))
+        }
+        ("org.ofono.ConnectionManager", "ContextRemoved") => Some(Signal::ContextRemoved(first?)),
+        (name, "PropertyChanged") => {
+            let iface = Iface::from_name(name)?;
+            if it.arg_type() != ArgType::Variant {
+                return None;
+            }
+            Some(Signal::PropertyChanged {
+                path,
+                iface,
+                name: first?,
+                value: decode::value(&mut it, 0),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Error name and text of an error message.
+fn error_of(msg: &Message) -> CallError {
+    let mut copy = match msg.duplicate() {
+        Ok(m) => m,
+        Err(e) => return CallError::new("psendurance.Error.BadReply", &e),
+    };
+    match copy.as_result() {
+        Err(e) => CallError::new(
+            e.name().unwrap_or("psendurance.Error.Unknown"),
+            e.message().unwrap_or(""),
+        ),
+        Ok(_) => CallError::new("psendurance.Error.Unknown", ""),
+    }
+}
+
+/// The D-Bus signature of a message's body, for error lines.
+fn signature_of(msg: &Message) -> String {
+    let mut it = msg.iter_init();
+    let mut sig = String::new();
+    while it.arg_type() != ArgType::Invalid {
+        sig.push_str(&it.signature());
+        if !it.next() {
+            break;
+        }
+    }
+    sig
+}

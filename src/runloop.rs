@@ -1,0 +1,221 @@
+//! The one blocking loop: wait on the bus and the signal pipe until the
+//! keeper's next deadline, turn what arrived into events, perform the
+//! keeper's actions. Calls are sent without blocking; replies are events.
+
+use std::collections::HashMap;
+use std::os::fd::RawFd;
+use std::time::{Duration, Instant};
+
+use dbus::channel::{BusType, Channel};
+use dbus::message::MessageType;
+
+use crate::events::{Action, CallError, Event, Level, Method, Token};
+use crate::keeper::Keeper;
+use crate::log::emit;
+use crate::ofono;
+use crate::signals::Signals;
+
+/// Reconnecting to a lost bus: first after this, doubling up to the cap.
+const RECONNECT_FIRST: Duration = Duration::from_secs(1);
+const RECONNECT_CAP: Duration = Duration::from_secs(30);
+
+/// A live bus connection and the calls awaiting replies on it.
+struct Bus {
+    channel: Channel,
+    calls: HashMap<u32, (Token, Method, Instant)>,
+}
+
+impl Bus {
+    fn connect() -> Result<Bus, dbus::Error> {
+        let mut channel = Channel::get_private(BusType::System)?;
+        channel.set_watch_enabled(true);
+        for rule in ofono::MATCH_RULES {
+            let msg = dbus::Message::new_method_call(
+                "org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus",
+                "AddMatch",
+            )
+            .map_err(|e| dbus::Error::new_failed(&e))?
+            .append1(rule);
+            channel
+                .send(msg)
+                .map_err(|_| dbus::Error::new_failed("cannot send AddMatch"))?;
+        }
+        Ok(Bus {
+            channel,
+            calls: HashMap::new(),
+        })
+    }
+
+    /// Sends a call; an error to report at once if it cannot be built.
+    fn send(&mut self, call: crate::events::Call) -> Option<Event> {
+        let failed = |err: CallError| Event::Reply {
+            token: call.token,
+            result: Err(err),
+        };
+        let msg = match ofono::message(&call.path, &call.method) {
+            Ok(msg) => msg,
+            Err(err) => return Some(failed(err)),
+        };
+        match self.channel.send(msg) {
+            Ok(serial) => {
+                self.calls
+                    .insert(serial, (call.token, call.method, call.deadline));
+                None
+            }
+            Err(()) => Some(failed(CallError::new(
+                "org.freedesktop.DBus.Error.Disconnected",
+                "cannot queue the call",
+            ))),
+        }
+    }
+
+    /// The event a message means to the keeper, if any.
+    fn event(&mut self, msg: &dbus::Message) -> Option<Event> {
+        match msg.msg_type() {
+            MessageType::MethodReturn | MessageType::Error => {
+                let (token, method, _) = self.calls.remove(&msg.get_reply_serial()?)?;
+                let result = ofono::reply(msg, &method);
+                Some(Event::Reply { token, result })
+            }
+            MessageType::Signal => ofono::signal(msg).map(Event::Signal),
+            MessageType::MethodCall => None,
+        }
+    }
+
+    /// Forgets calls the keeper no longer waits for.
+    fn forget_expired(&mut self, now: Instant) {
+        self.calls.retain(|_, (_, _, deadline)| *deadline > now);
+    }
+
+    fn fd(&self) -> RawFd {
+        self.channel.watch().fd
+    }
+}
+
+/// Runs until the keeper exits; returns the exit code.
+pub fn run(keeper: &mut Keeper, signals: &mut Signals) -> i32 {
+    let mut retry = RECONNECT_FIRST;
+    let mut warned = false;
+    loop {
+        match Bus::connect() {
+            Ok(mut bus) => {
+                if warned {
+                    emit(Level::Info, "system bus reachable again");
+                }
+                retry = RECONNECT_FIRST;
+                warned = false;
+                keeper.handle(Event::BusConnected, Instant::now());
+                if let Some(code) = serve(keeper, &mut bus, signals) {
+                    return code;
+                }
+                keeper.handle(Event::BusLost, Instant::now());
+            }
+            Err(e) => {
+                if !warned {
+                    let why = e.message().unwrap_or("unknown error");
+                    emit(
+                        Level::Warn,
+                        &format!("cannot reach the system bus ({why}); retrying"),
+                    );
+                    warned = true;
+                }
+            }
+        }
+        if let Some(code) = perform(keeper, None) {
+            return code;
+        }
+        let until = Instant::now() + retry;
+        retry = (retry * 2).min(RECONNECT_CAP);
+        while Instant::now() < until {
+            wait(&[signals.fd()], Some(until));
+            for request in signals.take() {
+                keeper.handle(Event::Request(request), Instant::now());
+            }
+            if let Some(code) = perform(keeper, None) {
+                return code;
+            }
+        }
+    }
+}
+
+/// Serves one bus connection: `Some(code)` to exit, `None` if the bus was lost.
+fn serve(keeper: &mut Keeper, bus: &mut Bus, signals: &mut Signals) -> Option<i32> {
+    loop {
+        if let Some(code) = perform(keeper, Some(bus)) {
+            bus.channel.flush();
+            return Some(code);
+        }
+        bus.channel.flush();
+        if bus.channel.read_write(Some(Duration::ZERO)).is_err() || !bus.channel.is_connected() {
+            return None;
+        }
+        let mut arrived = false;
+        while let Some(msg) = bus.channel.pop_message() {
+            arrived = true;
+            if let Some(event) = bus.event(&msg) {
+                keeper.handle(event, Instant::now());
+            }
+        }
+        if arrived {
+            continue; // send what the keeper wants before sleeping
+        }
+        wait(&[bus.fd(), signals.fd()], keeper.poll_timeout());
+        for request in signals.take() {
+            keeper.handle(Event::Request(request), Instant::now());
+        }
+        let now = Instant::now();
+        bus.forget_expired(now);
+        keeper.handle(Event::Tick, now);
+    }
+}
+
+/// Performs the keeper's queued actions; `Some(code)` when it wants to exit.
+fn perform(keeper: &mut Keeper, mut bus: Option<&mut Bus>) -> Option<i32> {
+    while let Some(action) = keeper.poll_output() {
+        match action {
+            Action::Log(level, line) => emit(level, &line),
+            Action::Exit(code) => return Some(code),
+            Action::Call(call) => {
+                // Without a bus the keeper hears of the loss, not of each call.
+                let Some(bus) = bus.as_deref_mut() else {
+                    continue;
+                };
+                if let Some(event) = bus.send(call) {
+                    keeper.handle(event, Instant::now());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Sleeps until one of `fds` is readable, a signal arrives, or `until`.
+fn wait(fds: &[RawFd], until: Option<Instant>) {
+    let mut pollfds: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&fd| libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    let timeout_ms = match until {
+        None => -1,
+        Some(at) => {
+            let left = at.saturating_duration_since(Instant::now());
+            // Round up so we never wake just before the deadline and spin.
+            let ms = left.as_nanos().div_ceil(1_000_000);
+            i32::try_from(ms).unwrap_or(i32::MAX)
+        }
+    };
+    // SAFETY: pollfds is a valid, exclusively borrowed array of its length.
+    unsafe {
+        libc::poll(
+            pollfds.as_mut_ptr(),
+            pollfds.len() as libc::nfds_t,
+            timeout_ms,
+        );
+    }
+}
