@@ -15,7 +15,11 @@ impl Keeper {
         result: Result<Reply, CallError>,
         now: Instant,
     ) {
-        if self.exiting.is_some() {
+        if let Some(deadline) = self.exiting {
+            if call.is_activation() && result.is_ok() {
+                self.deactivate_on_exit(&call.path, deadline);
+                return;
+            }
             let outcome = match &result {
                 Ok(_) => "done".to_string(),
                 Err(e) => format!("failed: {}", e.short()),

@@ -227,24 +227,34 @@ impl Keeper {
         }
         let active = self
             .chosen_context()
-            .filter(|c| c.bool("Active") == Some(true));
-        match active.map(|c| c.path.clone()) {
+            .filter(|c| c.bool("Active") == Some(true))
+            .map(|c| c.path.clone());
+        // An activation in flight may yet succeed: wait for it, then undo it.
+        let activating = self.pending.iter().find(|p| p.is_activation());
+        match activating.map(|p| p.path.clone()).or(active) {
             Some(path) if self.cfg.deactivate_on_exit => {
                 self.log(
                     Level::Info,
                     format!("{name}: deactivating {path}, then exiting"),
                 );
-                self.pending.clear();
-                let active = crate::value::Value::Bool(false);
-                let method = Method::SetProperty(Iface::ConnectionContext, "Active", active);
-                self.call_until(&path, method, now + EXIT_DEACTIVATE_TIMEOUT);
-                self.exiting = Some(now + EXIT_DEACTIVATE_TIMEOUT);
+                let deadline = now + EXIT_DEACTIVATE_TIMEOUT;
+                self.exiting = Some(deadline);
+                self.pending.retain(Pending::is_activation);
+                if self.pending.is_empty() {
+                    self.deactivate_on_exit(&path, deadline);
+                }
             }
             _ => {
                 self.log(Level::Info, format!("{name}: exiting"));
                 self.exit(0);
             }
         }
+    }
+
+    fn deactivate_on_exit(&mut self, path: &str, deadline: Instant) {
+        let inactive = crate::value::Value::Bool(false);
+        let method = Method::SetProperty(Iface::ConnectionContext, "Active", inactive);
+        self.call_until(path, method, deadline);
     }
 
     fn exit(&mut self, code: i32) {

@@ -8,6 +8,7 @@ mod tests;
 use dbus::Message;
 use dbus::arg::{ArgType, Variant};
 use dbus::message::MessageType;
+use dbus::strings::{BusName, Interface, Member};
 
 use crate::events::{CallError, Iface, Method, Reply, Signal};
 use crate::value::Value;
@@ -42,7 +43,13 @@ pub fn message(path: &str, method: &Method) -> Result<Message, CallError> {
         Method::AddContext(_) => (SERVICE, path, Iface::ConnectionManager.name(), "AddContext"),
         Method::EnterPin(..) => (SERVICE, path, Iface::SimManager.name(), "EnterPin"),
     };
-    let msg = Message::new_method_call(dest, path, iface, member).map_err(bad)?;
+    // Validate first: the dbus crate panics on an invalid path given as &str.
+    let msg = Message::method_call(
+        &BusName::new(dest).map_err(bad)?,
+        &dbus::Path::new(path).map_err(bad)?,
+        &Interface::new(iface).map_err(bad)?,
+        &Member::new(member).map_err(bad)?,
+    );
     Ok(match method {
         Method::GetOfonoOwner => msg.append1(SERVICE),
         Method::SetProperty(_, name, Value::Bool(b)) => msg.append2(*name, Variant(*b)),

@@ -1,1 +1,162 @@
+//! Decoding real D-Bus messages, including hostile ones: never a panic.
 
+use std::collections::HashMap;
+
+use dbus::Message;
+use dbus::arg::{RefArg, Variant};
+
+use super::{message, reply, signal};
+use crate::events::{Iface, Method, Reply, Signal};
+use crate::value::Value;
+
+fn call() -> Message {
+    let mut m =
+        Message::new_method_call("org.ofono", "/m", "org.ofono.Modem", "GetProperties").unwrap();
+    m.set_serial(7);
+    m
+}
+
+type Dict = HashMap<String, Variant<Box<dyn RefArg>>>;
+
+fn var<T: RefArg + 'static>(v: T) -> Variant<Box<dyn RefArg>> {
+    Variant(Box::new(v))
+}
+
+#[test]
+fn decodes_modem_properties() {
+    let mut d = Dict::new();
+    d.insert("Powered".into(), var(true));
+    d.insert("Model".into(), var("E367".to_string()));
+    d.insert(
+        "Interfaces".into(),
+        var(vec!["org.ofono.SimManager".to_string()]),
+    );
+    let mut retries: HashMap<String, u8> = HashMap::new();
+    retries.insert("pin".into(), 3);
+    d.insert("Retries".into(), var(retries));
+    let msg = call().method_return().append1(d);
+    let Ok(Reply::Props(p)) = reply(&msg, &Method::GetProperties(Iface::Modem)) else {
+        panic!("not decoded");
+    };
+    assert_eq!(p["Powered"], Value::Bool(true));
+    assert_eq!(p["Model"].as_str(), Some("E367"));
+    assert_eq!(p["Interfaces"].as_strs().unwrap(), ["org.ofono.SimManager"]);
+    assert_eq!(p["Retries"].as_dict().unwrap()["pin"], Value::Int(3));
+}
+
+#[test]
+fn wrong_types_are_kept_as_other_and_read_as_absent() {
+    let mut d = Dict::new();
+    d.insert("Powered".into(), var("yes".to_string()));
+    d.insert("Online".into(), var(1.5f64));
+    let msg = call().method_return().append1(d);
+    let Ok(Reply::Props(p)) = reply(&msg, &Method::GetProperties(Iface::Modem)) else {
+        panic!("not decoded");
+    };
+    assert_eq!(p["Powered"].as_bool(), None);
+    assert_eq!(p["Online"], Value::Other);
+}
+
+#[test]
+fn a_reply_of_the_wrong_shape_is_an_error_not_a_panic() {
+    let msg = call().method_return().append1(42u32);
+    let err = reply(&msg, &Method::GetModems).unwrap_err();
+    assert_eq!(err.name, "psendurance.Error.BadReply");
+    assert!(err.message.contains("'u'"), "{}", err.message);
+    let empty = call().method_return();
+    assert!(reply(&empty, &Method::GetProperties(Iface::Modem)).is_err());
+}
+
+#[test]
+fn oversized_arrays_and_strings_are_bounded() {
+    let mut d = Dict::new();
+    d.insert("Interfaces".into(), var(vec!["x".repeat(10_000); 5_000]));
+    let msg = call().method_return().append1(d);
+    let Ok(Reply::Props(p)) = reply(&msg, &Method::GetProperties(Iface::Modem)) else {
+        panic!("not decoded");
+    };
+    let list = p["Interfaces"].as_strs().unwrap();
+    assert_eq!(list.len(), 256);
+    assert_eq!(list[0].len(), 4096);
+}
+
+#[test]
+fn error_replies_keep_their_name_and_text() {
+    let name = dbus::strings::ErrorName::new("org.ofono.Error.NotAttached").unwrap();
+    let text = std::ffi::CString::new("GPRS is not attached").unwrap();
+    let msg = call().error(&name, &text);
+    let err = reply(&msg, &Method::GetProperties(Iface::Modem)).unwrap_err();
+    assert_eq!(err.name, "org.ofono.Error.NotAttached");
+    assert_eq!(err.message, "GPRS is not attached");
+}
+
+#[test]
+fn decodes_property_changed_and_name_owner_changed() {
+    let msg = Message::new_signal(
+        "/m/context1",
+        "org.ofono.ConnectionContext",
+        "PropertyChanged",
+    )
+    .unwrap()
+    .append2("Active", Variant(false));
+    assert_eq!(
+        signal(&msg),
+        Some(Signal::PropertyChanged {
+            path: "/m/context1".into(),
+            iface: Iface::ConnectionContext,
+            name: "Active".into(),
+            value: Value::Bool(false),
+        })
+    );
+    let msg = Message::new_signal(
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus",
+        "NameOwnerChanged",
+    )
+    .unwrap()
+    .append3("org.ofono", ":1.4", "");
+    assert_eq!(
+        signal(&msg),
+        Some(Signal::OfonoOwner {
+            new_owner: String::new()
+        })
+    );
+    let other = Message::new_signal(
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus",
+        "NameOwnerChanged",
+    )
+    .unwrap()
+    .append3("org.example", "", ":1.9");
+    assert_eq!(signal(&other), None);
+}
+
+#[test]
+fn malformed_signals_are_ignored() {
+    let no_variant = Message::new_signal("/m", "org.ofono.Modem", "PropertyChanged")
+        .unwrap()
+        .append2("Powered", true);
+    assert_eq!(signal(&no_variant), None);
+    let no_args = Message::new_signal("/", "org.ofono.Manager", "ModemAdded").unwrap();
+    assert_eq!(signal(&no_args), None);
+    let unknown_iface = Message::new_signal("/m", "org.ofono.VoiceCallManager", "PropertyChanged")
+        .unwrap()
+        .append2("Calls", Variant(1u32));
+    assert_eq!(signal(&unknown_iface), None);
+}
+
+#[test]
+fn builds_calls_and_refuses_bad_paths() {
+    let set = Method::SetProperty(
+        Iface::ConnectionContext,
+        "AccessPointName",
+        Value::Str("web".into()),
+    );
+    let msg = message("/m/context1", &set).unwrap();
+    assert_eq!(&*msg.member().unwrap(), "SetProperty");
+    assert_eq!(&*msg.interface().unwrap(), "org.ofono.ConnectionContext");
+    let (name, v): (&str, Variant<&str>) = msg.read2().unwrap();
+    assert_eq!((name, v.0), ("AccessPointName", "web"));
+    let err = message("not a path", &Method::GetProperties(Iface::Modem)).unwrap_err();
+    assert_eq!(err.name, "psendurance.Error.BadRequest");
+}

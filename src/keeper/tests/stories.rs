@@ -443,3 +443,48 @@ fn active_changed(on: bool) -> Signal {
         value: crate::value::Value::Bool(on),
     }
 }
+
+#[test]
+fn sigterm_during_an_activation_with_deactivate_on_exit_undoes_it() {
+    let cfg = crate::keeper::Settings {
+        deactivate_on_exit: true,
+        ..settings()
+    };
+    let fake = super::Fake {
+        hang: true,
+        ..super::Fake::default()
+    };
+    let mut s = Story::with(cfg, fake);
+    s.run_until(1.0);
+    s.request(Request::Terminate("SIGTERM"));
+    assert_eq!(s.exit, None, "waits for the activation in flight");
+    let token = s.hung[0].token;
+    s.feed(Event::Reply {
+        token,
+        result: Ok(Reply::Empty),
+    });
+    assert_eq!(
+        s.changes().last().map(String::as_str),
+        Some("/m/context1 ConnectionContext.Active=false")
+    );
+    assert_eq!(s.exit, Some(0));
+}
+
+#[test]
+fn sigterm_with_deactivate_on_exit_gives_up_after_its_deadline() {
+    let cfg = crate::keeper::Settings {
+        deactivate_on_exit: true,
+        ..settings()
+    };
+    let fake = super::Fake {
+        hang: true,
+        ..super::Fake::default()
+    };
+    let mut s = Story::with(cfg, fake);
+    s.run_until(1.0);
+    s.request(Request::Terminate("SIGTERM"));
+    s.run_until(5.9);
+    assert_eq!(s.exit, None);
+    s.run_until(6.1);
+    assert_eq!(s.exit, Some(0));
+}

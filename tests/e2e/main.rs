@@ -1,0 +1,80 @@
+//! End-to-end tests: the real psendurance binary against real ofonod on a
+//! private bus, with the simulated modem underneath (see tests/bench).
+//! Every assertion is about the modem side: what really reached the modem.
+
+#[path = "../bench/mod.rs"]
+mod bench;
+
+mod bringup;
+mod exit;
+mod faults;
+
+use std::time::{Duration, Instant};
+
+use bench::{Bench, BenchOptions, Daemon};
+
+/// Generous bound for a recovery that oFono signals (measured: milliseconds).
+pub const SIGNALLED: Duration = Duration::from_secs(5);
+
+pub fn bench() -> Bench {
+    bench_with(BenchOptions::default())
+}
+
+pub fn bench_with(opts: BenchOptions) -> Bench {
+    Bench::start_with(BenchOptions {
+        daemon_bin: Some(env!("CARGO_BIN_EXE_psendurance").into()),
+        ..opts
+    })
+}
+
+/// Options every test uses (foreground, verbose, quick polls and retries),
+/// unless `extra` sets them itself.
+pub fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let base = [
+        ("-f", None),
+        ("-v", None),
+        ("--interval", Some("2")),
+        ("--retry-min", Some("0.2")),
+        ("--retry-max", Some("2")),
+    ];
+    let mut v = Vec::new();
+    for (flag, value) in base {
+        if !extra.contains(&flag) {
+            v.push(flag);
+            v.extend(value);
+        }
+    }
+    v.extend_from_slice(extra);
+    v
+}
+
+/// Starts the daemon and waits until a context is really active at the modem.
+pub fn up(b: &Bench, extra: &[&str]) -> Daemon {
+    let d = b.spawn_daemon(&args(extra));
+    assert!(
+        b.sim()
+            .wait_for(|s| !s.active_cids().is_empty(), Duration::from_secs(15)),
+        "no active context at the modem:\n{}",
+        log_of(&d)
+    );
+    d
+}
+
+pub fn log_of(d: &Daemon) -> String {
+    let lines: Vec<String> = d.lines().into_iter().map(|(_, l)| l).collect();
+    lines.join("\n")
+}
+
+/// Injects a fault once the link is up; returns how long until a new
+/// activation made a context active at the modem again.
+pub fn recover(b: &Bench, d: &Daemon, bound: Duration, fault: impl FnOnce(&Bench)) -> Duration {
+    let before = b.sim().activation_count();
+    let t = Instant::now();
+    fault(b);
+    let ok = b.sim().wait_for(
+        |s| s.activation_count() > before && !s.active_cids().is_empty(),
+        bound,
+    );
+    assert!(ok, "not recovered within {bound:?}:\n{}", log_of(d));
+    t.elapsed()
+}
