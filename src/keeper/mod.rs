@@ -73,6 +73,8 @@ impl Step {
 #[derive(Clone, Debug, Default)]
 struct Link {
     up: bool,
+    /// The context that is (or was last) up, for the loss line.
+    path: String,
     since: Option<Instant>,
     stable: bool,
     activations: u64,

@@ -339,8 +339,8 @@ impl Keeper {
         }
         self.link.up = up;
         let ctx = self.chosen_context();
-        let path = ctx.map_or_else(|| "context".to_string(), |c| c.path.clone());
         if up {
+            let path = ctx.map_or_else(String::new, |c| c.path.clone());
             let iface = ctx
                 .and_then(|c| c.get("Settings"))
                 .and_then(Value::as_dict)
@@ -352,8 +352,10 @@ impl Keeper {
             self.link.stable = false;
             self.loss_reason = None;
             self.log(Level::Info, format!("context {path} active{iface}"));
+            self.link.path = path;
             return;
         }
+        let path = self.link.path.clone();
         self.link.losses += 1;
         self.link.since = None;
         let reason = self

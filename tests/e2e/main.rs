@@ -22,7 +22,11 @@ pub fn bench() -> Bench {
 
 pub fn bench_with(opts: BenchOptions) -> Bench {
     Bench::start_with(BenchOptions {
-        daemon_bin: Some(env!("CARGO_BIN_EXE_psendurance").into()),
+        // PSENDURANCE_BIN runs another build (e.g. ARMv6 under qemu-arm).
+        daemon_bin: Some(
+            std::env::var_os("PSENDURANCE_BIN")
+                .map_or_else(|| env!("CARGO_BIN_EXE_psendurance").into(), Into::into),
+        ),
         ..opts
     })
 }

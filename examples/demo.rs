@@ -1,0 +1,247 @@
+//! The README's "see it work": real ofonod on a private bus, a simulated
+//! modem, psendurance in the foreground, and a different fault every few
+//! seconds, each recovery timed at the modem. Run it with scripts/demo.sh.
+
+#[path = "../tests/bench/mod.rs"]
+mod bench;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use bench::{Bench, BenchOptions, Daemon};
+
+struct Demo {
+    bench: Bench,
+    daemon: Daemon,
+    t0: Instant,
+    shown: usize,
+    stop: Arc<AtomicBool>,
+    until: Option<Instant>,
+}
+
+impl Demo {
+    fn say(&self, what: &str) {
+        println!("[{:7.3}] demo: {what}", self.t0.elapsed().as_secs_f64());
+    }
+
+    /// Prints the daemon's new log lines with the demo's clock.
+    fn pump(&mut self) {
+        let lines = self.daemon.lines();
+        for (at, line) in &lines[self.shown.min(lines.len())..] {
+            let t = at.saturating_duration_since(self.t0).as_secs_f64();
+            println!("[{t:7.3}] {line}");
+        }
+        self.shown = lines.len();
+    }
+
+    fn over(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) || self.until.is_some_and(|u| Instant::now() >= u)
+    }
+
+    /// Waits `secs`, showing the log; false if the demo should end.
+    fn pause(&mut self, secs: f64) -> bool {
+        let end = Instant::now() + Duration::from_secs_f64(secs);
+        while Instant::now() < end {
+            if self.over() {
+                return false;
+            }
+            self.pump();
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.pump();
+        !self.over()
+    }
+
+    /// Waits until a new activation made a context active at the modem.
+    fn recovered(&mut self, before: u32, bound: Duration) -> Option<Duration> {
+        let t = Instant::now();
+        while t.elapsed() < bound && !self.over() {
+            let sim = self.bench.sim();
+            if sim.wait_for(
+                |s| s.activation_count() > before && !s.active_cids().is_empty(),
+                Duration::from_millis(50),
+            ) {
+                let took = t.elapsed();
+                self.pump();
+                return Some(took);
+            }
+            self.pump();
+        }
+        None
+    }
+}
+
+type Fault = (&'static str, fn(&mut Demo));
+
+const FAULTS: [Fault; 8] = [
+    ("the modem resets (+CRST)", |d| d.bench.sim().reset()),
+    ("the network detaches us, re-attaches 1 s later", |d| {
+        d.bench.sim().detach();
+        d.pause(1.0);
+        d.bench.sim().attach();
+    }),
+    ("the link to the modem hangs up", |d| d.bench.sim().hangup()),
+    ("3 activation errors, then a reset", |d| {
+        d.bench.sim().fail_next_activations(3);
+        d.bench.sim().reset();
+    }),
+    ("the network deregisters us, registers 1 s later", |d| {
+        d.bench.sim().deregister();
+        d.pause(1.0);
+        d.bench.sim().register();
+    }),
+    ("the SIM is pulled, put back 1 s later", |d| {
+        d.bench.sim().remove_sim();
+        d.pause(1.0);
+        d.bench.sim().insert_sim();
+    }),
+    ("ofonod is killed and restarted", |d| {
+        d.bench.kill_ofono();
+        d.bench.start_ofono();
+    }),
+    ("the modem is unplugged, replugged 2 s later", |d| {
+        d.bench.sim().unplug();
+        d.pause(2.0);
+        let _ = d.bench.sim().replug();
+    }),
+];
+
+struct Args {
+    duration: Option<f64>,
+    every: f64,
+    bin: PathBuf,
+}
+
+fn args() -> Result<Args, String> {
+    let default_bin = std::env::current_exe()
+        .ok()
+        .and_then(|p| Some(p.parent()?.parent()?.join("psendurance")))
+        .unwrap_or_else(|| PathBuf::from("target/debug/psendurance"));
+    let mut out = Args {
+        duration: None,
+        every: 4.0,
+        bin: default_bin,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+        let number = |v: String| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|n| *n > 0.0)
+                .ok_or(format!("{flag}: '{v}' is not a positive number of seconds"))
+        };
+        match flag.as_str() {
+            "--duration" => out.duration = Some(number(value()?)?),
+            "--every" => out.every = number(value()?)?,
+            "--bin" => out.bin = PathBuf::from(value()?),
+            _ => {
+                return Err(format!(
+                    "unknown option '{flag}'; use --duration SECS, --every SECS, --bin PATH"
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn main() -> ExitCode {
+    let args = match args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("demo: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        if let Err(e) = signal_hook::flag::register(sig, Arc::clone(&stop)) {
+            eprintln!("demo: cannot handle signals: {e}");
+            return ExitCode::from(1);
+        }
+    }
+    let t0 = Instant::now();
+    let bench = Bench::start_with(BenchOptions {
+        daemon_bin: Some(args.bin.clone()),
+        ..BenchOptions::default()
+    });
+    println!(
+        "[{:7.3}] demo: real ofonod (pid {}) on a private bus, simulated modem on 127.0.0.1:{}",
+        t0.elapsed().as_secs_f64(),
+        bench.ofono_pid().unwrap_or(0),
+        bench.sim().port()
+    );
+    // --stable 3: a link that held 3 s counts as healthy, so each fault of
+    // the demo starts from a fresh backoff (the default is 120 s).
+    let daemon_args = [
+        "-f",
+        "--apn",
+        "internet",
+        "--interval",
+        "5",
+        "--retry-min",
+        "1",
+        "--retry-max",
+        "8",
+        "--stable",
+        "3",
+    ];
+    println!(
+        "[{:7.3}] demo: starting {} {}",
+        t0.elapsed().as_secs_f64(),
+        args.bin.display(),
+        daemon_args.join(" ")
+    );
+    let daemon = bench.spawn_daemon(&daemon_args);
+    let mut demo = Demo {
+        bench,
+        daemon,
+        t0,
+        shown: 0,
+        stop,
+        until: args.duration.map(|d| t0 + Duration::from_secs_f64(d)),
+    };
+    let bound = Duration::from_secs(30);
+    match demo.recovered(0, bound) {
+        Some(t) => demo.say(&format!(
+            "context active at the modem {} ms after start",
+            t.as_millis()
+        )),
+        None => demo.say("the context did not come up"),
+    }
+    let mut missed = 0;
+    'faults: for (name, fault) in FAULTS.iter().cycle() {
+        if !demo.pause(args.every) {
+            break 'faults;
+        }
+        let before = demo.bench.sim().activation_count();
+        demo.say(&format!("FAULT: {name}"));
+        let t = Instant::now();
+        fault(&mut demo);
+        match demo.recovered(before, bound) {
+            Some(_) => demo.say(&format!(
+                "RECOVERED: context active again at the modem, {} ms after the fault began",
+                t.elapsed().as_millis()
+            )),
+            None if demo.over() => break 'faults,
+            None => {
+                missed += 1;
+                demo.say(&format!("NOT RECOVERED within {}s", bound.as_secs()));
+            }
+        }
+    }
+    demo.pump();
+    demo.say("stopping psendurance (SIGTERM)");
+    let _ = demo.daemon.signal(libc::SIGTERM);
+    let status = demo.daemon.wait_exit(Duration::from_secs(5));
+    demo.pump();
+    let code = status.and_then(|s| s.code());
+    demo.say(&format!("psendurance exited with {code:?}; cleaning up"));
+    if missed > 0 || code != Some(0) {
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
