@@ -89,8 +89,8 @@ pub struct Keeper {
     next_token: Token,
     pending: Vec<Pending>,
     backoff: Backoff,
-    /// A step that failed may not be retried before this instant.
-    hold: Option<(Step, Instant)>,
+    /// Steps that failed, and the instant each may be tried again.
+    holds: Vec<(Step, Instant)>,
     next_poll: Instant,
     connected: bool,
     phase: Option<Phase>,
@@ -119,7 +119,7 @@ impl Keeper {
             next_token: 1,
             pending: Vec::new(),
             backoff,
-            hold: None,
+            holds: Vec::new(),
             connected: false,
             phase: None,
             link: Link::default(),
@@ -175,13 +175,13 @@ impl Keeper {
             return None;
         }
         let deadlines = self.pending.iter().map(|p| p.deadline);
-        let hold = self.hold.map(|(_, at)| at);
+        let holds = self.holds.iter().map(|(_, at)| *at);
         let stable = match (&self.link, self.link.since) {
             (l, Some(since)) if l.up && !l.stable => Some(since + self.cfg.stable),
             _ => None,
         };
         deadlines
-            .chain(hold)
+            .chain(holds)
             .chain(stable)
             .chain(self.exiting)
             .chain(self.connected.then_some(self.next_poll))
@@ -210,7 +210,7 @@ impl Keeper {
             Request::Terminate(name) => self.terminate(name, now),
             Request::Recheck => {
                 self.log(Level::Info, "SIGHUP: re-checking everything now".into());
-                self.hold = None;
+                self.holds.clear();
                 self.pin_rejected = false;
                 self.next_poll = now;
             }
@@ -276,9 +276,7 @@ impl Keeper {
     }
 
     fn run_timers(&mut self, now: Instant) {
-        if self.hold.is_some_and(|(_, at)| at <= now) {
-            self.hold = None;
-        }
+        self.holds.retain(|(_, at)| *at > now);
         if let (true, false, Some(since)) = (self.link.up, self.link.stable, self.link.since)
             && now >= since + self.cfg.stable
         {
@@ -402,7 +400,10 @@ impl Keeper {
 
     fn hold_step(&mut self, method: &Method, wait: Duration, now: Instant) {
         if let Some(step) = Step::of(method) {
-            self.hold = (!wait.is_zero()).then_some((step, now + wait));
+            self.holds.retain(|(held, _)| *held != step);
+            if !wait.is_zero() {
+                self.holds.push((step, now + wait));
+            }
         }
     }
 

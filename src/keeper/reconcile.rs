@@ -230,9 +230,10 @@ impl Keeper {
     /// Asks for a change unless that step is backing off.
     fn mutate(&mut self, path: &str, method: Method, phase: Phase, now: Instant) -> Next {
         let step = Step::of(&method);
-        if let Some((held, until)) = self.hold
-            && Some(held) == step
-            && now < until
+        if self
+            .holds
+            .iter()
+            .any(|(held, until)| Some(*held) == step && now < *until)
         {
             return Busy;
         }

@@ -52,12 +52,15 @@ pub fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     v
 }
 
-/// Starts the daemon and waits until a context is really active at the modem.
+/// Starts the daemon and waits until a context is really active at the
+/// modem and the daemon knows it.
 pub fn up(b: &Bench, extra: &[&str]) -> Daemon {
+    let t = Instant::now();
     let d = b.spawn_daemon(&args(extra));
+    let bound = Duration::from_secs(15);
     assert!(
-        b.sim()
-            .wait_for(|s| !s.active_cids().is_empty(), Duration::from_secs(15)),
+        b.sim().wait_for(|s| !s.active_cids().is_empty(), bound)
+            && d.wait_log(" active", t, bound).is_some(),
         "no active context at the modem:\n{}",
         log_of(&d)
     );
