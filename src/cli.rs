@@ -1,17 +1,29 @@
 //! Command-line options: parsing, validation, help. Every error is one line
 //! that names the problem and the fix; nothing starts on bad input.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use getopts::Options;
 use log::LevelFilter;
 
-use crate::keeper::Settings;
+use crate::keeper::{ProbeMode, Settings};
+use crate::netconf::apply::NetOptions;
 
 pub struct Config {
     pub settings: Settings,
+    pub edge: EdgeConfig,
     pub foreground: bool,
     pub log_level: LevelFilter,
+}
+
+/// What the edges need: network configuration, sysfs, the last resort.
+pub struct EdgeConfig {
+    pub net: NetOptions,
+    pub sysfs_root: PathBuf,
+    pub last_resort: Option<Vec<String>>,
+    pub last_resort_budget: u32,
+    pub state_dir: PathBuf,
 }
 
 pub enum Parsed {
@@ -110,6 +122,86 @@ fn options() -> Options {
         "deactivate-on-exit",
         "deactivate the context on SIGTERM/SIGINT",
     );
+    o.optopt(
+        "",
+        "route-metric",
+        "metric of the default route via the modem (default 700)",
+        "N",
+    );
+    o.optflag("", "no-address", "do not set the context's address");
+    o.optflag("", "no-route", "do not add a default route via the modem");
+    o.optflag("", "no-dns", "do not touch the name servers");
+    o.optopt(
+        "",
+        "resolv-conf",
+        "name server file when resolvconf is absent (default /etc/resolv.conf)",
+        "FILE",
+    );
+    o.optopt(
+        "",
+        "dhcp-command",
+        "run this for contexts that use DHCP ({iface} = interface)",
+        "CMD",
+    );
+    o.optopt(
+        "",
+        "probe",
+        "data-path probe: dns (default), tcp:IP:PORT or off",
+        "HOW",
+    );
+    o.optopt(
+        "",
+        "probe-interval",
+        "probe the data path every SECS (default 60)",
+        "SECS",
+    );
+    o.optopt(
+        "",
+        "probe-failures",
+        "failures in a row that mean the link is dead (default 3)",
+        "N",
+    );
+    o.optopt(
+        "",
+        "step-cooldown",
+        "wait after recovery step 1; higher steps wait longer (default 30)",
+        "SECS",
+    );
+    o.optopt(
+        "",
+        "suspend-grace",
+        "wait out Suspended=true this long before recovering (default 60)",
+        "SECS",
+    );
+    o.optflag(
+        "",
+        "no-usb-reset",
+        "never re-enumerate the modem's USB device",
+    );
+    o.optopt(
+        "",
+        "sysfs-root",
+        "where sysfs is mounted, for tests (default /)",
+        "DIR",
+    );
+    o.optopt(
+        "",
+        "last-resort-command",
+        "final recovery step, e.g. /sbin/reboot",
+        "CMD",
+    );
+    o.optopt(
+        "",
+        "last-resort-budget",
+        "at most N last-resort runs per 24 hours (default 1)",
+        "N",
+    );
+    o.optopt(
+        "",
+        "state-dir",
+        "where the last-resort budget is kept (default /var/lib/psendurance)",
+        "DIR",
+    );
     o.optflag("f", "foreground", "log to stderr instead of syslog");
     o.optflagmulti("v", "verbose", "log every call and decision");
     o.optflag("q", "quiet", "log only warnings and errors");
@@ -170,6 +262,37 @@ pub fn parse(args: &[String]) -> Result<Parsed, CliError> {
         activation_timeout: duration("activation-timeout", defaults.activation_timeout)?,
         call_timeout: duration("call-timeout", defaults.call_timeout)?,
         deactivate_on_exit: m.opt_present("deactivate-on-exit"),
+        probe: m
+            .opt_str("probe")
+            .map_or(Ok(ProbeMode::Dns), |v| parse_probe(&v))?,
+        probe_interval: duration("probe-interval", defaults.probe_interval)?,
+        probe_failures: count(&m, "probe-failures", defaults.probe_failures, 1..=100)?,
+        step_cooldown: duration("step-cooldown", defaults.step_cooldown)?,
+        suspend_grace: duration("suspend-grace", defaults.suspend_grace)?,
+        usb_reset: !m.opt_present("no-usb-reset"),
+        last_resort: m.opt_present("last-resort-command"),
+    };
+    let path_or =
+        |name: &str, default: &str| PathBuf::from(m.opt_str(name).unwrap_or(default.into()));
+    let edge = EdgeConfig {
+        net: NetOptions {
+            route_metric: count(&m, "route-metric", 700, 0..=65535)?,
+            address: !m.opt_present("no-address"),
+            route: !m.opt_present("no-route"),
+            dns: !m.opt_present("no-dns"),
+            resolv_conf: path_or("resolv-conf", "/etc/resolv.conf"),
+            dhcp_command: m
+                .opt_str("dhcp-command")
+                .map(|c| command("dhcp-command", &c))
+                .transpose()?,
+        },
+        sysfs_root: path_or("sysfs-root", "/"),
+        last_resort: m
+            .opt_str("last-resort-command")
+            .map(|c| command("last-resort-command", &c))
+            .transpose()?,
+        last_resort_budget: count(&m, "last-resort-budget", 1, 1..=100)?,
+        state_dir: path_or("state-dir", "/var/lib/psendurance"),
     };
     if settings.retry_max < settings.retry_min {
         return Err(CliError(
@@ -183,6 +306,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, CliError> {
     };
     Ok(Parsed::Run(Box::new(Config {
         settings,
+        edge,
         foreground: m.opt_present("foreground"),
         log_level,
     })))
@@ -212,6 +336,62 @@ fn parse_duration(name: &str, text: &str) -> Result<Duration, CliError> {
         )));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+fn count(
+    m: &getopts::Matches,
+    name: &str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, CliError> {
+    let Some(text) = m.opt_str(name) else {
+        return Ok(default);
+    };
+    match text.parse::<u32>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(CliError(format!(
+            "--{name}: '{text}' is not a whole number from {} to {}",
+            range.start(),
+            range.end()
+        ))),
+    }
+}
+
+fn parse_probe(text: &str) -> Result<ProbeMode, CliError> {
+    match text {
+        "dns" => Ok(ProbeMode::Dns),
+        "off" => Ok(ProbeMode::Off),
+        _ if text.starts_with("tcp:") => crate::probe::parse_target(text)
+            .map(ProbeMode::Fixed)
+            .map_err(|e| CliError(format!("--probe: {e}"))),
+        _ => Err(CliError(format!(
+            "--probe: '{text}' is not dns, off or tcp:IP:PORT"
+        ))),
+    }
+}
+
+/// An argv run without a shell; the program must exist and be executable.
+fn command(name: &str, text: &str) -> Result<Vec<String>, CliError> {
+    use std::os::unix::fs::PermissionsExt;
+    let argv: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+    let Some(program) = argv.first() else {
+        return Err(CliError(format!("--{name}: give a command")));
+    };
+    let runnable = |p: &std::path::Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    let found = if program.contains('/') {
+        runnable(std::path::Path::new(program))
+    } else {
+        std::env::var_os("PATH")
+            .is_some_and(|path| std::env::split_paths(&path).any(|d| runnable(&d.join(program))))
+    };
+    if !found {
+        return Err(CliError(format!(
+            "--{name}: '{program}' is not an executable program; give its full path"
+        )));
+    }
+    Ok(argv)
 }
 
 fn check_modem(path: String) -> Result<String, CliError> {
@@ -353,6 +533,17 @@ mod tests {
                 &["--retry-min", "10", "--retry-max", "5"][..],
                 "shorter than --retry-min",
             ),
+            (&["--probe", "tcp:example.com:80"][..], "--probe: "),
+            (&["--probe", "ping"][..], "not dns, off or tcp:IP:PORT"),
+            (
+                &["--probe-failures", "0"][..],
+                "not a whole number from 1 to 100",
+            ),
+            (
+                &["--last-resort-command", "/no/such/reboot"][..],
+                "not an executable program",
+            ),
+            (&["--dhcp-command", " "][..], "give a command"),
         ] {
             let e = err(args);
             assert!(e.contains(needle), "{args:?}: {e}");

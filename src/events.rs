@@ -154,6 +154,25 @@ pub enum Request {
     Status,
 }
 
+/// A data-path probe for the edge to run (see `src/probe`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProbeRequest {
+    pub token: Token,
+    pub interface: String,
+    pub target: crate::probe::Target,
+    /// Skip the probe (and report `Traffic`) if the interface received more
+    /// than this many bytes: data flows, no need to spend any.
+    pub skip_if_rx_above: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProbeOutcome {
+    Passed,
+    /// Not probed: the receive counter grew since the last probe.
+    Traffic,
+    Failed(String),
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     /// The bus connection is up (at start and after every reconnect).
@@ -166,6 +185,12 @@ pub enum Event {
     },
     Signal(Signal),
     Request(Request),
+    ProbeDone {
+        token: Token,
+        outcome: ProbeOutcome,
+        /// The interface's receive counter when it was checked.
+        rx: Option<u64>,
+    },
     /// Time passed; the keeper checks its deadlines and timers.
     Tick,
 }
@@ -181,6 +206,18 @@ pub enum Level {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     Call(Call),
+    /// Give the active context's interface its address, route and DNS.
+    Configure(crate::netconf::settings::NetSettings),
+    /// Undo the last `Configure`.
+    Unconfigure,
+    Probe(ProbeRequest),
+    /// Write the USB device's sysfs `authorized` flag (recovery step 5).
+    UsbAuthorize {
+        device: String,
+        authorized: bool,
+    },
+    /// Run the user's last-resort command, if its budget allows (step 6).
+    LastResort,
     Log(Level, String),
     Exit(i32),
 }

@@ -3,10 +3,14 @@
 //! The life of the process: options -> logging -> signals -> loop -> exit code.
 
 mod cli;
+mod edges;
 mod events;
 mod keeper;
 mod log;
+mod netconf;
 mod ofono;
+mod probe;
+mod recovery;
 mod runloop;
 mod signals;
 mod value;
@@ -37,7 +41,9 @@ fn main() -> ExitCode {
     };
     ::log::info!("psendurance {} starting", env!("CARGO_PKG_VERSION"));
     let mut keeper = keeper::Keeper::new(config.settings, Instant::now());
-    let code = runloop::run(&mut keeper, &mut signals);
+    let mut edges = edges::Edges::new(config.edge);
+    let code = runloop::run(&mut keeper, &mut signals, &mut edges);
+    drop(edges); // undoes any network configuration before the last line
     ::log::info!("exiting with code {code}");
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

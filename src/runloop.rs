@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use dbus::channel::{BusType, Channel};
 use dbus::message::MessageType;
 
+use crate::edges::Edges;
 use crate::events::{Action, CallError, Event, Level, Method, Token};
 use crate::keeper::Keeper;
 use crate::log::emit;
@@ -95,7 +96,7 @@ impl Bus {
 }
 
 /// Runs until the keeper exits; returns the exit code.
-pub fn run(keeper: &mut Keeper, signals: &mut Signals) -> i32 {
+pub fn run(keeper: &mut Keeper, signals: &mut Signals, edges: &mut Edges) -> i32 {
     let mut retry = RECONNECT_FIRST;
     let mut warned = false;
     loop {
@@ -107,7 +108,7 @@ pub fn run(keeper: &mut Keeper, signals: &mut Signals) -> i32 {
                 retry = RECONNECT_FIRST;
                 warned = false;
                 keeper.handle(Event::BusConnected, Instant::now());
-                if let Some(code) = serve(keeper, &mut bus, signals) {
+                if let Some(code) = serve(keeper, &mut bus, signals, edges) {
                     return code;
                 }
                 keeper.handle(Event::BusLost, Instant::now());
@@ -123,17 +124,17 @@ pub fn run(keeper: &mut Keeper, signals: &mut Signals) -> i32 {
                 }
             }
         }
-        if let Some(code) = perform(keeper, None) {
+        if let Some(code) = perform(keeper, None, edges) {
             return code;
         }
         let until = Instant::now() + retry;
         retry = (retry * 2).min(RECONNECT_CAP);
         while Instant::now() < until {
-            wait(&[signals.fd()], Some(until));
+            wait(&[(signals.fd(), true, false)], Some(until));
             for request in signals.take() {
                 keeper.handle(Event::Request(request), Instant::now());
             }
-            if let Some(code) = perform(keeper, None) {
+            if let Some(code) = perform(keeper, None, edges) {
                 return code;
             }
         }
@@ -141,9 +142,14 @@ pub fn run(keeper: &mut Keeper, signals: &mut Signals) -> i32 {
 }
 
 /// Serves one bus connection: `Some(code)` to exit, `None` if the bus was lost.
-fn serve(keeper: &mut Keeper, bus: &mut Bus, signals: &mut Signals) -> Option<i32> {
+fn serve(
+    keeper: &mut Keeper,
+    bus: &mut Bus,
+    signals: &mut Signals,
+    edges: &mut Edges,
+) -> Option<i32> {
     loop {
-        if let Some(code) = perform(keeper, Some(bus)) {
+        if let Some(code) = perform(keeper, Some(bus), edges) {
             bus.channel.flush();
             return Some(code);
         }
@@ -161,22 +167,41 @@ fn serve(keeper: &mut Keeper, bus: &mut Bus, signals: &mut Signals) -> Option<i3
         if arrived {
             continue; // send what the keeper wants before sleeping
         }
-        wait(&[bus.fd(), signals.fd()], keeper.poll_timeout());
+        let mut fds = vec![(bus.fd(), true, false), (signals.fd(), true, false)];
+        fds.extend(edges.fds());
+        let until = [keeper.poll_timeout(), edges.deadline()]
+            .into_iter()
+            .flatten()
+            .min();
+        wait(&fds, until);
         for request in signals.take() {
             keeper.handle(Event::Request(request), Instant::now());
         }
         let now = Instant::now();
+        if let Some(event) = edges.check(now) {
+            keeper.handle(event, now);
+        }
         bus.forget_expired(now);
         keeper.handle(Event::Tick, now);
     }
 }
 
 /// Performs the keeper's queued actions; `Some(code)` when it wants to exit.
-fn perform(keeper: &mut Keeper, mut bus: Option<&mut Bus>) -> Option<i32> {
+fn perform(keeper: &mut Keeper, mut bus: Option<&mut Bus>, edges: &mut Edges) -> Option<i32> {
     while let Some(action) = keeper.poll_output() {
         match action {
             Action::Log(level, line) => emit(level, &line),
             Action::Exit(code) => return Some(code),
+            Action::Configure(net) => edges.configure(&net),
+            Action::Unconfigure => edges.unconfigure(),
+            Action::Probe(request) => {
+                let now = Instant::now();
+                if let Some(event) = edges.probe(request, now) {
+                    keeper.handle(event, now);
+                }
+            }
+            Action::UsbAuthorize { device, authorized } => edges.usb(&device, authorized),
+            Action::LastResort => edges.last_resort(),
             Action::Call(call) => {
                 // Without a bus the keeper hears of the loss, not of each call.
                 let Some(bus) = bus.as_deref_mut() else {
@@ -191,13 +216,13 @@ fn perform(keeper: &mut Keeper, mut bus: Option<&mut Bus>) -> Option<i32> {
     None
 }
 
-/// Sleeps until one of `fds` is readable, a signal arrives, or `until`.
-fn wait(fds: &[RawFd], until: Option<Instant>) {
+/// Sleeps until one of `fds` (fd, read, write) is ready, or `until`.
+fn wait(fds: &[(RawFd, bool, bool)], until: Option<Instant>) {
     let mut pollfds: Vec<libc::pollfd> = fds
         .iter()
-        .map(|&fd| libc::pollfd {
+        .map(|&(fd, read, write)| libc::pollfd {
             fd,
-            events: libc::POLLIN,
+            events: (if read { libc::POLLIN } else { 0 }) | (if write { libc::POLLOUT } else { 0 }),
             revents: 0,
         })
         .collect();

@@ -87,9 +87,11 @@ impl Keeper {
             obj.set(name, value);
         }
         match (iface, name, on) {
-            (Iface::ConnectionContext, "Active", Some(true)) => self.link.activations += 1,
+            (Iface::ConnectionContext, "Active", Some(true)) => {
+                self.link.activations += 1;
+                self.health.activation_streak = 0;
+            }
             (Iface::Modem, "Powered", Some(false)) => {
-                self.power_cycle = None;
                 self.world.forget_modem_interfaces();
                 self.abandon_modem_objects(path, "modem powered off", now);
             }
@@ -133,6 +135,7 @@ impl Keeper {
         }
         if call.is_activation() {
             self.link.failures += 1;
+            self.activation_failed(now);
         }
         if let Method::SetProperty(iface, ..) = call.method {
             // Our picture was stale (InUse, NotAttached...): refresh it.
@@ -179,8 +182,10 @@ impl Keeper {
             self.link.failures += 1;
             self.backoff.fail();
             let waited = self.cfg.activation_timeout.as_secs();
-            // Logged once, as the power-cycling phase begins.
-            self.power_cycle = Some(format!("{what} got no answer in {waited}s (modem hung)"));
+            self.hung(
+                format!("{what} got no answer in {waited}s (modem hung)"),
+                now,
+            );
         } else if call.is_mutation() {
             let wait = self.backoff.fail();
             self.hold_step(&call.method, wait, now);
@@ -320,7 +325,7 @@ impl Keeper {
         self.world.forget_ofono();
         self.pending.retain(|p| p.method == Method::GetOfonoOwner);
         self.context_requested = false;
-        self.power_cycle = None;
+        self.cycle = None;
         self.ghost = None;
     }
 

@@ -7,6 +7,7 @@
 
 mod backoff;
 mod errors;
+mod health;
 mod inputs;
 mod model;
 mod phase;
@@ -18,6 +19,7 @@ mod tests;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+pub use health::ProbeMode;
 pub use settings::Settings;
 
 use crate::events::{Action, Call, Event, Iface, Level, Method, Request, Token};
@@ -69,6 +71,15 @@ impl Step {
     }
 }
 
+/// What a recovery step turns off and lets the ladder turn on again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cycle {
+    Context,
+    PacketService,
+    Radio,
+    Modem,
+}
+
 /// Whether the context is up, since when, and counters for the status line.
 #[derive(Clone, Debug, Default)]
 struct Link {
@@ -99,8 +110,9 @@ pub struct Keeper {
     loss_reason: Option<String>,
     /// A context still `Active` after the packet service was lost.
     ghost: Option<String>,
-    /// Why the modem must be powered off and on, when it must.
-    power_cycle: Option<String>,
+    /// Something to turn off, so that the ladder turns it on again.
+    cycle: Option<Cycle>,
+    health: health::Health,
     pin_rejected: bool,
     context_requested: bool,
     /// Set once we are leaving: the instant we leave at the latest.
@@ -125,7 +137,8 @@ impl Keeper {
             link: Link::default(),
             loss_reason: None,
             ghost: None,
-            power_cycle: None,
+            cycle: None,
+            health: health::Health::default(),
             pin_rejected: false,
             context_requested: false,
             exiting: None,
@@ -149,6 +162,7 @@ impl Keeper {
             }
             Event::Signal(signal) => self.on_signal(signal, now),
             Event::Request(request) => self.on_request(request, now),
+            Event::ProbeDone { token, outcome, rx } => self.on_probe(token, outcome, rx, now),
             Event::Tick => {}
         }
         self.expire_calls(now);
@@ -181,6 +195,7 @@ impl Keeper {
             _ => None,
         };
         deadlines
+            .chain(self.health_deadlines())
             .chain(holds)
             .chain(stable)
             .chain(self.exiting)
@@ -263,6 +278,7 @@ impl Keeper {
         if !self.done {
             self.done = true;
             self.pending.clear();
+            self.unconfigure();
             self.out.push_back(Action::Exit(code));
         }
     }
@@ -277,6 +293,7 @@ impl Keeper {
 
     fn run_timers(&mut self, now: Instant) {
         self.holds.retain(|(_, at)| *at > now);
+        self.run_health_timers(now);
         if let (true, false, Some(since)) = (self.link.up, self.link.stable, self.link.since)
             && now >= since + self.cfg.stable
         {

@@ -20,7 +20,8 @@ pub enum Phase {
     PacketService(String),
     Activating(String),
     ResettingGhost(String),
-    PowerCycling(String),
+    /// A recovery step is turning something off (logged when decided).
+    Recovering,
     Up,
 }
 
@@ -42,7 +43,7 @@ impl Phase {
             Phase::PacketService(_) => "enabling packet service",
             Phase::Activating(_) => "activating",
             Phase::ResettingGhost(_) => "resetting ghost context",
-            Phase::PowerCycling(_) => "power-cycling modem",
+            Phase::Recovering => "recovering",
             Phase::Up => "up",
         }
     }
@@ -93,8 +94,7 @@ impl Phase {
                 Level::Warn,
                 format!("context {c} still active after the packet service was lost: deactivating it to re-activate"),
             ),
-            Phase::PowerCycling(why) => (Level::Warn, format!("power-cycling the modem: {why}")),
-            Phase::Up => return None,
+            Phase::Recovering | Phase::Up => return None,
         };
         Some(line)
     }

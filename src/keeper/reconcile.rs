@@ -29,6 +29,10 @@ impl Keeper {
         self.sync_interfaces();
         let up = self.link_state();
         self.update_link(up, now);
+        self.note_suspended(now);
+        if self.link.up {
+            self.configure_link(now);
+        }
         if let Wait(phase) = self.decide(now) {
             self.enter(phase);
         }
@@ -116,21 +120,26 @@ impl Keeper {
             self.read(&modem_path, Method::GetProperties(Iface::Modem), now);
             return Busy;
         }
+        // The modem may have come with its interfaces (already powered).
+        self.sync_interfaces();
         self.read_unknown(&modem_path, now);
         if self.pending.iter().any(|p| p.is_mutation()) {
             return Busy;
         }
 
-        if let Some(why) = self.power_cycle.clone() {
-            if modem.bool("Powered") == Some(true) {
-                return self.mutate(
-                    &modem_path,
-                    set(Iface::Modem, "Powered", false),
-                    Phase::PowerCycling(why),
-                    now,
-                );
+        if let Some(cycle) = self.cycle {
+            let (iface, prop) = super::health::cycle_target(cycle);
+            let target = match iface {
+                Iface::ConnectionContext => self.chosen_context().cloned(),
+                Iface::ConnectionManager => self.world.cm.clone(),
+                _ => Some(modem.clone()),
+            };
+            // Turned off once; the rungs below turn it on again.
+            if let Some(obj) = target.filter(|o| o.bool(prop) == Some(true)) {
+                let path = obj.path.clone();
+                return self.mutate(&path, set(iface, prop, false), Phase::Recovering, now);
             }
-            self.power_cycle = None;
+            self.cycle = None;
         }
         if modem.bool("Powered") != Some(true) {
             let step = set(Iface::Modem, "Powered", true);
@@ -359,6 +368,7 @@ impl Keeper {
         let path = self.link.path.clone();
         self.link.losses += 1;
         self.link.since = None;
+        self.link_lost_health();
         let reason = self
             .loss_reason
             .take()

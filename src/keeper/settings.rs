@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use super::health::ProbeMode;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     /// Pin this modem path; otherwise the first modem of Type `hardware`.
@@ -23,6 +25,17 @@ pub struct Settings {
     pub activation_timeout: Duration,
     pub call_timeout: Duration,
     pub deactivate_on_exit: bool,
+    pub probe: ProbeMode,
+    pub probe_interval: Duration,
+    /// Probe failures (or activation failures while attached) in a row
+    /// that climb one step of the recovery ladder.
+    pub probe_failures: u32,
+    /// The first ladder step's cool-down; higher steps wait longer.
+    pub step_cooldown: Duration,
+    /// How long `Suspended=true` is waited out before any step.
+    pub suspend_grace: Duration,
+    pub usb_reset: bool,
+    pub last_resort: bool,
 }
 
 impl Default for Settings {
@@ -43,6 +56,13 @@ impl Default for Settings {
             activation_timeout: Duration::from_secs(120),
             call_timeout: Duration::from_secs(25),
             deactivate_on_exit: false,
+            probe: ProbeMode::Dns,
+            probe_interval: Duration::from_secs(60),
+            probe_failures: 3,
+            step_cooldown: Duration::from_secs(30),
+            suspend_grace: Duration::from_secs(60),
+            usb_reset: true,
+            last_resort: false,
         }
     }
 }

@@ -9,6 +9,21 @@ use crate::value::{Props, Value, props};
 
 pub const MODEM: &str = "/m";
 pub const CTX: &str = "/m/context1";
+pub const SYSTEM_PATH: &str = "/sys/devices/platform/soc/usb1/1-1";
+
+/// What a PPP dongle's context reports once active.
+pub fn ppp_settings() -> Value {
+    Value::Dict(props([
+        ("Interface", Value::Str("ppp0".into())),
+        ("Method", Value::Str("static".into())),
+        ("Address", Value::Str("10.64.1.2".into())),
+        ("Netmask", Value::Str("255.255.255.255".into())),
+        (
+            "DomainNameServers",
+            Value::Strs(vec!["10.0.0.53".into(), "10.0.0.54".into()]),
+        ),
+    ]))
+}
 
 #[derive(Clone, Debug)]
 pub struct FakeContext {
@@ -37,6 +52,7 @@ pub struct Fake {
     pub attached: bool,
     /// The network lets us attach (when registered).
     pub network_up: bool,
+    pub suspended: bool,
     pub contexts: Vec<FakeContext>,
     /// Error names for the next activations, one each.
     pub fail_next: Vec<&'static str>,
@@ -66,6 +82,7 @@ impl Default for Fake {
             roaming_allowed: false,
             attached: false,
             network_up: true,
+            suspended: false,
             contexts: vec![FakeContext {
                 path: CTX.into(),
                 kind: "internet".into(),
@@ -106,6 +123,7 @@ impl Fake {
 
     pub fn modem_props(&self) -> Props {
         props([
+            ("SystemPath", Value::Str(SYSTEM_PATH.into())),
             ("Powered", Value::Bool(self.powered)),
             ("Online", Value::Bool(self.online)),
             ("Type", Value::Str(self.modem_type.clone())),
@@ -115,10 +133,16 @@ impl Fake {
     }
 
     fn context_props(c: &FakeContext) -> Props {
+        let settings = if c.active {
+            ppp_settings()
+        } else {
+            Value::Dict(Props::new())
+        };
         props([
             ("Type", Value::Str(c.kind.clone())),
             ("AccessPointName", Value::Str(c.apn.clone())),
             ("Active", Value::Bool(c.active)),
+            ("Settings", settings),
         ])
     }
 
@@ -140,8 +164,8 @@ impl Fake {
         let before_ifaces = self.interfaces();
         let (powered, online) = (self.powered, self.online);
         f(self);
-        if !self.powered {
-            self.online = false;
+        if !self.powered || !self.online {
+            self.online &= self.powered;
             // A modem going down takes its contexts silently.
             for c in &mut self.contexts {
                 c.active = false;
@@ -219,6 +243,7 @@ impl Fake {
                     ("Attached", Value::Bool(self.attached)),
                     ("Powered", Value::Bool(self.cm_powered)),
                     ("RoamingAllowed", Value::Bool(self.roaming_allowed)),
+                    ("Suspended", Value::Bool(self.suspended)),
                 ])))
             }
             Method::GetContexts if has(Iface::ConnectionManager) => Ok(Reply::Objects(
@@ -314,6 +339,8 @@ impl Fake {
                     }
                 }
                 self.contexts[i].active = want;
+                let settings = Fake::context_props(&self.contexts[i])["Settings"].clone();
+                self.signal(path, iface, "Settings", settings);
                 self.signal(path, iface, "Active", Value::Bool(want));
             }
             (Iface::ConnectionContext, "AccessPointName") => {

@@ -2,7 +2,9 @@
 //! Time is simulated: a story of an hour runs in microseconds.
 
 mod fake;
+mod properties;
 mod stories;
+mod stories_health;
 mod stories_setup;
 
 use std::time::{Duration, Instant};
@@ -20,6 +22,8 @@ pub struct Story {
     pub exit: Option<i32>,
     /// Calls oFono never answered, in order.
     pub hung: Vec<Call>,
+    /// Actions for the other edges (network, probe, USB, last resort).
+    pub edge: Vec<(f64, Action)>,
 }
 
 impl Story {
@@ -37,6 +41,7 @@ impl Story {
             logs: Vec::new(),
             exit: None,
             hung: Vec::new(),
+            edge: Vec::new(),
         };
         story.feed(Event::BusConnected);
         story
@@ -83,6 +88,7 @@ impl Story {
                     },
                     Action::Log(level, line) => self.logs.push((self.secs(), level, line)),
                     Action::Exit(code) => self.exit = Some(code),
+                    other => self.edge.push((self.secs(), other)),
                 }
             }
             let signals: Vec<Signal> = self.fake.signals.drain(..).collect();
@@ -144,6 +150,23 @@ impl Story {
             })
             .map(|c| format!("{} {}", c.path, c.method.describe()))
             .collect()
+    }
+
+    /// Probes asked for and not yet answered, oldest first.
+    pub fn probes(&self) -> Vec<crate::events::ProbeRequest> {
+        self.edge
+            .iter()
+            .filter_map(|(_, a)| match a {
+                Action::Probe(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Answers the latest probe.
+    pub fn probe_result(&mut self, outcome: crate::events::ProbeOutcome, rx: Option<u64>) {
+        let token = self.probes().last().expect("no probe asked for").token;
+        self.feed(Event::ProbeDone { token, outcome, rx });
     }
 
     pub fn logged(&self, needle: &str) -> usize {

@@ -33,6 +33,21 @@ fn cold_start_powers_then_onlines_then_activates() {
 }
 
 #[test]
+fn a_modem_already_powered_and_online_is_used_at_once() {
+    // A restarted daemon finds the modem up: no waiting for the first poll.
+    let mut fake = super::Fake::default();
+    fake.change(|f| {
+        f.powered = true;
+        f.online = true;
+    });
+    fake.signals.clear();
+    // No time passes: the answers to the start-up reads must be enough.
+    let s = Story::with(settings(), fake);
+    assert!(s.fake.active(CTX), "{}", s.log_text());
+    assert_eq!(s.changes(), ["/m/context1 ConnectionContext.Active=true"]);
+}
+
+#[test]
 fn waits_for_ofono_and_starts_when_it_appears() {
     let fake = super::Fake {
         present: false,

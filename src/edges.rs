@@ -1,0 +1,145 @@
+//! The edges other than the bus: network configuration of the active
+//! context, the data-path probe, USB re-enumeration and the last resort.
+//! They do what the keeper asked and report back; they decide nothing.
+
+use std::os::fd::RawFd;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::cli::EdgeConfig;
+use crate::events::{Event, Level, ProbeOutcome, ProbeRequest, Token};
+use crate::log::emit;
+use crate::netconf::apply::{Applied, apply, recover_resolv_conf, undo};
+use crate::netconf::settings::NetSettings;
+use crate::probe::{Probe, rx_bytes};
+use crate::recovery::{LastResort, authorize};
+
+/// How long one probe may wait for its answer.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct Edges {
+    cfg: EdgeConfig,
+    applied: Option<Applied>,
+    probe: Option<(Token, String, Probe)>,
+    last_resort: Option<LastResort>,
+}
+
+impl Edges {
+    pub fn new(cfg: EdgeConfig) -> Edges {
+        let last_resort = cfg.last_resort.clone().map(|argv| {
+            LastResort::new(
+                argv,
+                cfg.last_resort_budget,
+                cfg.state_dir.join("last-resort"),
+            )
+        });
+        // A previous run may have died with our resolv.conf in place.
+        if cfg.net.dns
+            && let Some((level, line)) = recover_resolv_conf(&cfg.net)
+        {
+            emit(level, &line);
+        }
+        Edges {
+            cfg,
+            applied: None,
+            probe: None,
+            last_resort,
+        }
+    }
+
+    pub fn configure(&mut self, net: &NetSettings) {
+        self.unconfigure();
+        let (applied, notes) = apply(net, &self.cfg.net);
+        for (level, line) in notes {
+            emit(level, &line);
+        }
+        self.applied = Some(applied);
+    }
+
+    pub fn unconfigure(&mut self) {
+        if let Some(applied) = self.applied.take() {
+            for (level, line) in undo(&applied) {
+                emit(level, &line);
+            }
+        }
+    }
+
+    /// Starts a probe; an event at once if it is skipped or cannot start.
+    pub fn probe(&mut self, req: ProbeRequest, now: Instant) -> Option<Event> {
+        let rx = rx_bytes(&req.interface);
+        let done = |outcome| Event::ProbeDone {
+            token: req.token,
+            outcome,
+            rx,
+        };
+        if let (Some(rx), Some(limit)) = (rx, req.skip_if_rx_above)
+            && rx > limit
+        {
+            return Some(done(ProbeOutcome::Traffic));
+        }
+        match Probe::start(&req.target, &req.interface, PROBE_TIMEOUT, now) {
+            Ok(probe) => {
+                self.probe = Some((req.token, req.interface.clone(), probe));
+                None
+            }
+            Err(e) => Some(done(ProbeOutcome::Failed(e))),
+        }
+    }
+
+    pub fn usb(&self, device: &str, authorized: bool) {
+        match authorize(&self.cfg.sysfs_root, device, authorized) {
+            Ok(flag) => emit(
+                Level::Info,
+                &format!("wrote {} to {}", u8::from(authorized), flag.display()),
+            ),
+            Err(e) => emit(Level::Error, &format!("USB re-enumeration failed: {e}")),
+        }
+    }
+
+    pub fn last_resort(&mut self) {
+        match self.last_resort.as_mut() {
+            None => emit(Level::Warn, "no --last-resort-command to run"),
+            Some(lr) => match lr.run(SystemTime::now()) {
+                Ok(line) => emit(Level::Warn, &line),
+                Err(line) => emit(Level::Error, &line),
+            },
+        }
+    }
+
+    /// Descriptors to wait on: (fd, read, write).
+    pub fn fds(&self) -> Vec<(RawFd, bool, bool)> {
+        self.probe
+            .as_ref()
+            .map(|(_, _, p)| p.fds())
+            .unwrap_or_default()
+    }
+
+    pub fn deadline(&self) -> Option<Instant> {
+        self.probe.as_ref().map(|(_, _, p)| p.deadline())
+    }
+
+    /// A finished probe, if any; also reaps finished children.
+    pub fn check(&mut self, now: Instant) -> Option<Event> {
+        if let Some(lr) = self.last_resort.as_mut() {
+            lr.reap();
+        }
+        let (_, _, probe) = self.probe.as_mut()?;
+        let result = probe.check(now)?;
+        let (token, iface, _) = self.probe.take()?;
+        let outcome = match result {
+            Ok(()) => ProbeOutcome::Passed,
+            Err(e) => ProbeOutcome::Failed(e),
+        };
+        Some(Event::ProbeDone {
+            token,
+            outcome,
+            rx: rx_bytes(&iface),
+        })
+    }
+}
+
+impl Drop for Edges {
+    /// Whatever happens, leave the network as we found it.
+    fn drop(&mut self) {
+        self.unconfigure();
+    }
+}
