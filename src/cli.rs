@@ -24,6 +24,8 @@ pub struct EdgeConfig {
     pub last_resort: Option<Vec<String>>,
     pub last_resort_budget: u32,
     pub state_dir: PathBuf,
+    pub status_file: Option<PathBuf>,
+    pub metrics_file: Option<PathBuf>,
 }
 
 pub enum Parsed {
@@ -180,6 +182,18 @@ fn options() -> Options {
     );
     o.optopt(
         "",
+        "status-file",
+        "state for other software, '' for none (default /run/psendurance/status)",
+        "FILE",
+    );
+    o.optopt(
+        "",
+        "metrics-file",
+        "also write metrics here (node_exporter textfile format)",
+        "FILE",
+    );
+    o.optopt(
+        "",
         "sysfs-root",
         "where sysfs is mounted, for tests (default /)",
         "DIR",
@@ -276,7 +290,8 @@ pub fn parse(args: &[String]) -> Result<Parsed, CliError> {
         |name: &str, default: &str| PathBuf::from(m.opt_str(name).unwrap_or(default.into()));
     let edge = EdgeConfig {
         net: NetOptions {
-            route_metric: count(&m, "route-metric", 700, 0..=65535)?,
+            // The IPv4 route ioctl stores metric + 1 in a short.
+            route_metric: count(&m, "route-metric", 700, 0..=32766)?,
             address: !m.opt_present("no-address"),
             route: !m.opt_present("no-route"),
             dns: !m.opt_present("no-dns"),
@@ -293,6 +308,10 @@ pub fn parse(args: &[String]) -> Result<Parsed, CliError> {
             .transpose()?,
         last_resort_budget: count(&m, "last-resort-budget", 1, 1..=100)?,
         state_dir: path_or("state-dir", "/var/lib/psendurance"),
+        // An empty --status-file turns the status file off.
+        status_file: Some(path_or("status-file", "/run/psendurance/status"))
+            .filter(|p| !p.as_os_str().is_empty()),
+        metrics_file: m.opt_str("metrics-file").map(PathBuf::from),
     };
     if settings.retry_max < settings.retry_min {
         return Err(CliError(

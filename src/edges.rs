@@ -7,11 +7,14 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::cli::EdgeConfig;
 use crate::events::{Event, Level, ProbeOutcome, ProbeRequest, Token};
+use crate::keeper::Status;
 use crate::log::emit;
 use crate::netconf::apply::{Applied, apply, recover_resolv_conf, undo};
 use crate::netconf::settings::NetSettings;
+use crate::notify::Notifier;
 use crate::probe::{Probe, rx_bytes};
 use crate::recovery::{LastResort, authorize};
+use crate::report;
 
 /// How long one probe may wait for its answer.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -21,6 +24,8 @@ pub struct Edges {
     applied: Option<Applied>,
     probe: Option<(Token, String, Probe)>,
     last_resort: Option<LastResort>,
+    notifier: Option<Notifier>,
+    status_warned: bool,
 }
 
 impl Edges {
@@ -43,6 +48,8 @@ impl Edges {
             applied: None,
             probe: None,
             last_resort,
+            notifier: Notifier::from_env(Instant::now()),
+            status_warned: false,
         }
     }
 
@@ -79,7 +86,8 @@ impl Edges {
         match Probe::start(&req.target, &req.interface, PROBE_TIMEOUT, now) {
             Ok(probe) => {
                 self.probe = Some((req.token, req.interface.clone(), probe));
-                None
+                // A connect may finish (or fail) at once.
+                self.check(now)
             }
             Err(e) => Some(done(ProbeOutcome::Failed(e))),
         }
@@ -105,6 +113,42 @@ impl Edges {
         }
     }
 
+    /// Connected to the bus and serving: tell systemd, if it asked.
+    pub fn ready(&mut self) {
+        if let Some(n) = self.notifier.as_mut() {
+            n.ready();
+        }
+    }
+
+    pub fn stopping(&self) {
+        if let Some(n) = self.notifier.as_ref() {
+            n.stopping();
+        }
+    }
+
+    /// Rewrites the status file (and metrics file) from a new snapshot.
+    pub fn publish(&mut self, status: &Status) {
+        let (now, wall) = (Instant::now(), SystemTime::now());
+        let mut files = Vec::new();
+        if let Some(path) = &self.cfg.status_file {
+            files.push((path.clone(), report::status_text(status, now, wall)));
+        }
+        if let Some(path) = &self.cfg.metrics_file {
+            files.push((path.clone(), report::metrics_text(status, now, wall)));
+        }
+        for (path, text) in files {
+            if let Err(e) = report::replace(&path, &text)
+                && !self.status_warned
+            {
+                self.status_warned = true;
+                emit(
+                    Level::Warn,
+                    &format!("cannot write {}: {e}", path.display()),
+                );
+            }
+        }
+    }
+
     /// Descriptors to wait on: (fd, read, write).
     pub fn fds(&self) -> Vec<(RawFd, bool, bool)> {
         self.probe
@@ -114,13 +158,21 @@ impl Edges {
     }
 
     pub fn deadline(&self) -> Option<Instant> {
-        self.probe.as_ref().map(|(_, _, p)| p.deadline())
+        let probe = self.probe.as_ref().map(|(_, _, p)| p.deadline());
+        let ping = self.notifier.as_ref().and_then(Notifier::deadline);
+        probe.into_iter().chain(ping).min()
     }
 
     /// A finished probe, if any; also reaps finished children.
     pub fn check(&mut self, now: Instant) -> Option<Event> {
+        if let Some(n) = self.notifier.as_mut() {
+            n.tick(now);
+        }
         if let Some(lr) = self.last_resort.as_mut() {
             lr.reap();
+        }
+        if let Some((level, line)) = self.applied.as_ref().and_then(|a| a.poll_dhcp()) {
+            emit(level, &line);
         }
         let (_, _, probe) = self.probe.as_mut()?;
         let result = probe.check(now)?;

@@ -8,9 +8,11 @@ mod events;
 mod keeper;
 mod log;
 mod netconf;
+mod notify;
 mod ofono;
 mod probe;
 mod recovery;
+mod report;
 mod runloop;
 mod signals;
 mod value;
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
     let mut keeper = keeper::Keeper::new(config.settings, Instant::now());
     let mut edges = edges::Edges::new(config.edge);
     let code = runloop::run(&mut keeper, &mut signals, &mut edges);
+    edges.stopping();
     drop(edges); // undoes any network configuration before the last line
     ::log::info!("exiting with code {code}");
     ExitCode::from(u8::try_from(code).unwrap_or(1))

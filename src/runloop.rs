@@ -107,6 +107,7 @@ pub fn run(keeper: &mut Keeper, signals: &mut Signals, edges: &mut Edges) -> i32
                 }
                 retry = RECONNECT_FIRST;
                 warned = false;
+                edges.ready();
                 keeper.handle(Event::BusConnected, Instant::now());
                 if let Some(code) = serve(keeper, &mut bus, signals, edges) {
                     return code;
@@ -202,6 +203,7 @@ fn perform(keeper: &mut Keeper, mut bus: Option<&mut Bus>, edges: &mut Edges) ->
             }
             Action::UsbAuthorize { device, authorized } => edges.usb(&device, authorized),
             Action::LastResort => edges.last_resort(),
+            Action::Publish(status) => edges.publish(&status),
             Action::Call(call) => {
                 // Without a bus the keeper hears of the loss, not of each call.
                 let Some(bus) = bus.as_deref_mut() else {

@@ -151,6 +151,7 @@ impl Keeper {
                 step.describe()
             ),
         );
+        self.count_recovery(step);
         self.take_step(step, usb, now);
     }
 

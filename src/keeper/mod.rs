@@ -13,6 +13,7 @@ mod model;
 mod phase;
 mod reconcile;
 mod settings;
+mod status;
 #[cfg(test)]
 mod tests;
 
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 
 pub use health::ProbeMode;
 pub use settings::Settings;
+pub use status::{Outage, Status};
 
 use crate::events::{Action, Call, Event, Iface, Level, Method, Request, Token};
 use backoff::Backoff;
@@ -118,6 +120,10 @@ pub struct Keeper {
     /// Set once we are leaving: the instant we leave at the latest.
     exiting: Option<Instant>,
     done: bool,
+    /// The last outage (start, end, cause), for the status file.
+    outage: Option<Outage>,
+    recoveries: [u64; 6],
+    published: Option<Status>,
 }
 
 impl Keeper {
@@ -143,6 +149,9 @@ impl Keeper {
             context_requested: false,
             exiting: None,
             done: false,
+            outage: None,
+            recoveries: [0; 6],
+            published: None,
         }
     }
 
@@ -176,6 +185,7 @@ impl Keeper {
         }
         if !self.done {
             self.reconcile(now);
+            self.publish();
         }
     }
 

@@ -361,6 +361,9 @@ impl Keeper {
             self.link.since = Some(now);
             self.link.stable = false;
             self.loss_reason = None;
+            if let Some(outage) = self.outage.as_mut() {
+                outage.end = Some(now);
+            }
             self.log(Level::Info, format!("context {path} active{iface}"));
             self.link.path = path;
             return;
@@ -373,6 +376,11 @@ impl Keeper {
             .loss_reason
             .take()
             .unwrap_or_else(|| "no longer active".into());
+        self.outage = Some(super::Outage {
+            start: now,
+            end: None,
+            cause: reason.clone(),
+        });
         // A link that did not hold counts as a failure, so a flapping
         // network backs off instead of being hammered.
         let wait = self.backoff.fail();

@@ -73,7 +73,6 @@ impl Applied {
 
     /// Reaps the DHCP client if it exited (call from the loop now and then so
     /// it does not stay a zombie); says how it ended, once.
-    #[allow(dead_code)] // until the loop calls it
     pub fn poll_dhcp(&self) -> Option<Note> {
         let mut p = self.parts.borrow_mut();
         let note = dhcp::poll(p.dhcp.as_mut()?)?;

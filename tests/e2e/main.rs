@@ -8,6 +8,8 @@ mod bench;
 mod bringup;
 mod exit;
 mod faults;
+mod ladder;
+mod service;
 
 use std::time::{Duration, Instant};
 

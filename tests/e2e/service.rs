@@ -1,0 +1,103 @@
+//! Being a good citizen: systemd's notify protocol (the test plays
+//! systemd's side of the socket) and the status and metrics files.
+
+use std::os::unix::net::UnixDatagram;
+use std::time::{Duration, Instant};
+
+use crate::bench::DaemonSpec;
+use crate::{args, bench, log_of};
+
+fn read_until(path: &std::path::Path, want: &[&str], timeout: Duration) -> String {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if want
+            .iter()
+            .all(|w| text.lines().any(|l| l == *w || l.starts_with(w)))
+            || Instant::now() > deadline
+        {
+            return text;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn notifies_systemd_and_keeps_the_status_file() {
+    let b = bench();
+    let socket = b.dir().join("notify");
+    let systemd = UnixDatagram::bind(&socket).unwrap();
+    systemd
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let status = b.dir().join("run/status");
+    let metrics = b.dir().join("metrics.prom");
+    let mut daemon_args: Vec<String> = args(&[]).iter().map(|s| s.to_string()).collect();
+    daemon_args.extend([
+        "--status-file".into(),
+        status.display().to_string(),
+        "--metrics-file".into(),
+        metrics.display().to_string(),
+    ]);
+    let mut d = b.spawn_daemon_spec(&DaemonSpec {
+        bin: b.daemon_bin.clone().unwrap(),
+        args: daemon_args,
+        env: vec![
+            ("NOTIFY_SOCKET".into(), socket.display().to_string()),
+            ("WATCHDOG_USEC".into(), "200000".into()),
+        ],
+        ..DaemonSpec::default()
+    });
+    let mut buf = [0u8; 256];
+    let mut recv = || {
+        let n = systemd.recv(&mut buf).expect("no notification");
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    };
+    assert!(recv().starts_with("READY=1"), "{}", log_of(&d));
+    let t = Instant::now();
+    for _ in 0..3 {
+        assert_eq!(recv(), "WATCHDOG=1");
+    }
+    let three = t.elapsed();
+    assert!(
+        three < Duration::from_millis(500),
+        "watchdog pings too slow: {three:?}"
+    );
+
+    let text = read_until(
+        &status,
+        &["state=up", "activations=1"],
+        Duration::from_secs(10),
+    );
+    assert!(text.contains("state=up\nmodem=/phonesim\n"), "{text}");
+    assert!(text.contains("activations=1\n"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("up_since=20")), "{text}");
+    b.sim().reset();
+    let text = read_until(
+        &status,
+        &["last_outage_end=20", "state=up"],
+        Duration::from_secs(10),
+    );
+    assert!(
+        text.contains("last_outage_cause=modem powered off"),
+        "{text}"
+    );
+    assert!(text.contains("losses=1\n"), "{text}");
+    let prom = std::fs::read_to_string(&metrics).unwrap();
+    assert!(prom.contains("psendurance_up 1\n"), "{prom}");
+    assert!(prom.contains("psendurance_losses_total 1\n"), "{prom}");
+
+    d.signal(libc::SIGTERM).unwrap();
+    let mut last = String::new();
+    while let Ok(n) = systemd.recv(&mut buf) {
+        last = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if last != "WATCHDOG=1" {
+            break;
+        }
+    }
+    assert_eq!(last, "STOPPING=1");
+    assert_eq!(
+        d.wait_exit(Duration::from_secs(2)).and_then(|s| s.code()),
+        Some(0)
+    );
+}
