@@ -15,7 +15,7 @@ mod reconcile;
 mod settings;
 mod status;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};

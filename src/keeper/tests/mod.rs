@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::{Keeper, Settings};
 use crate::events::{Action, Call, Event, Level, Method, Request, Signal};
-use fake::Fake;
+pub use fake::Fake;
 
 pub struct Story {
     pub keeper: Keeper,
