@@ -17,6 +17,9 @@ pub enum BusPolicy {
     /// Like Debian's /etc/dbus-1/system.d/ofono.conf: only root may own or
     /// send to `org.ofono`; everything else is allowed.
     Restrictive,
+    /// Restrictive, plus the policy we ship (scripts/dbus/psendurance.conf)
+    /// for a dedicated `psendurance` user.
+    RestrictiveWithOurs,
 }
 
 pub struct Bus {
@@ -27,7 +30,7 @@ pub struct Bus {
 fn config(socket: &Path, policy: BusPolicy) -> String {
     let ofono_rules = match policy {
         BusPolicy::Permissive => "",
-        BusPolicy::Restrictive => {
+        BusPolicy::Restrictive | BusPolicy::RestrictiveWithOurs => {
             r#"
     <deny own="org.ofono"/>
     <deny send_destination="org.ofono"/>
@@ -50,10 +53,17 @@ fn config(socket: &Path, policy: BusPolicy) -> String {
     <allow send_type="method_call"/>
     <allow send_destination="*" eavesdrop="true"/>
     <allow receive_sender="*"/>{ofono_rules}
-  </policy>
+  </policy>{ours}
 </busconfig>
 "#,
-        socket = socket.display()
+        socket = socket.display(),
+        ours = match policy {
+            BusPolicy::RestrictiveWithOurs => format!(
+                "\n  <include>{}/scripts/dbus/psendurance.conf</include>",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+            _ => String::new(),
+        }
     )
 }
 

@@ -85,7 +85,13 @@ impl Bench {
         procs::ensure_prereqs();
         let dir = unique_dir();
         std::fs::create_dir_all(dir.join("ofono-state")).expect("create bench dir");
-        let bus = bus::start(&dir, opts.policy);
+        // BENCH_DAEMON_USER runs the daemon as that user, on a bus where
+        // only our shipped policy lets it talk to oFono (the non-root proof).
+        let policy = match (daemon_user(), opts.policy) {
+            (Some(_), BusPolicy::Permissive) => BusPolicy::RestrictiveWithOurs,
+            (_, policy) => policy,
+        };
+        let bus = bus::start(&dir, policy);
         let sim = ModemSim::start(SimConfig {
             pin: opts.sim_pin.clone(),
             roaming: opts.roaming,
@@ -232,9 +238,12 @@ impl Bench {
         let bin = self.daemon_bin.clone().unwrap_or_else(|| {
             panic!("bench: set Bench::daemon_bin (tests: env!(\"CARGO_BIN_EXE_psendurance\")) or PSENDURANCE_BIN")
         });
+        let (uid, gid) = daemon_user().map_or((None, None), |(u, g)| (Some(u), Some(g)));
         self.spawn_daemon_spec(&DaemonSpec {
             bin,
             args: args.iter().map(|s| s.to_string()).collect(),
+            uid,
+            gid,
             ..DaemonSpec::default()
         })
     }
@@ -278,5 +287,18 @@ impl Drop for Bench {
         } else {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
+    }
+}
+
+/// uid and gid of the user named by BENCH_DAEMON_USER, if set.
+fn daemon_user() -> Option<(u32, u32)> {
+    let name = std::env::var("BENCH_DAEMON_USER").ok()?;
+    let id = |flag: &str| {
+        let out = Command::new("id").args([flag, &name]).output().ok()?;
+        String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+    };
+    match (id("-u"), id("-g")) {
+        (Some(u), Some(g)) => Some((u, g)),
+        _ => panic!("bench: BENCH_DAEMON_USER={name} is not a user here (useradd --system {name})"),
     }
 }

@@ -66,6 +66,24 @@ pub fn up(b: &Bench, extra: &[&str]) -> Daemon {
         "no active context at the modem:\n{}",
         log_of(&d)
     );
+    if let Ok(user) = std::env::var("BENCH_DAEMON_USER") {
+        // The non-root run: prove the daemon really is that user.
+        let status = std::fs::read_to_string(format!("/proc/{}/status", d.pid())).unwrap();
+        let uid = status
+            .lines()
+            .find(|l| l.starts_with("Uid:"))
+            .unwrap()
+            .to_string();
+        let want = std::process::Command::new("id")
+            .args(["-u", &user])
+            .output()
+            .unwrap();
+        let want = String::from_utf8_lossy(&want.stdout).trim().to_string();
+        assert!(
+            uid.split_whitespace().nth(1) == Some(want.as_str()),
+            "daemon runs as {uid}, not {user}"
+        );
+    }
     d
 }
 
