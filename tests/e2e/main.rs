@@ -9,6 +9,7 @@ mod bringup;
 mod exit;
 mod faults;
 mod ladder;
+mod netconf;
 mod service;
 
 use std::time::{Duration, Instant};
