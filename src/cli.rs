@@ -182,6 +182,12 @@ fn options() -> Options {
     );
     o.optopt(
         "",
+        "stall-timeout",
+        "SIM never ready, or registered but not attached, this long: recover (default 60)",
+        "SECS",
+    );
+    o.optopt(
+        "",
         "status-file",
         "state for other software, '' for none (default /run/psendurance/status)",
         "FILE",
@@ -284,6 +290,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, CliError> {
         step_cooldown: duration("step-cooldown", defaults.step_cooldown)?,
         suspend_grace: duration("suspend-grace", defaults.suspend_grace)?,
         usb_reset: !m.opt_present("no-usb-reset"),
+        stall_timeout: duration("stall-timeout", defaults.stall_timeout)?,
         last_resort: m.opt_present("last-resort-command"),
     };
     let path_or =

@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use super::Keeper;
+use super::phase::Phase;
 use crate::events::{Action, Iface, Level, ProbeOutcome, ProbeRequest, Token};
 use crate::netconf::settings::{NetSettings, from_props};
 use crate::probe::Target;
@@ -94,6 +95,19 @@ pub(super) struct Health {
     /// A USB device to authorize again, and when.
     pub usb_back: Option<(String, Instant)>,
     pub said_no_target: bool,
+    /// A bring-up that stopped moving, and since when.
+    pub stall: Option<(Stall, Instant)>,
+}
+
+/// Bring-up states that should not last: oFono does not retry them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stall {
+    /// Powered and online, but the SIM (and so the packet service) never
+    /// became ready: the modem needs a power cycle.
+    Sim,
+    /// Registered but not attached: oFono never retries a failed attach;
+    /// toggling the packet service does.
+    Attach,
 }
 
 impl Keeper {
@@ -363,14 +377,56 @@ impl Keeper {
         }
     }
 
+    /// Climbs when the bring-up has waited too long where it should not wait.
+    pub(super) fn watch_stalls(&mut self, now: Instant) {
+        let kind = match &self.phase {
+            Some(Phase::WaitingSim(_)) => {
+                let present = self.world.sim.as_ref().and_then(|s| s.bool("Present"));
+                (present != Some(false)).then_some(Stall::Sim)
+            }
+            Some(Phase::WaitingAttach(_)) => {
+                let status = self.world.netreg.as_ref().and_then(|n| n.str("Status"));
+                let usable =
+                    status == Some("registered") || (status == Some("roaming") && self.cfg.roaming);
+                usable.then_some(Stall::Attach)
+            }
+            _ => None,
+        };
+        match (kind, self.health.stall) {
+            (None, _) => self.health.stall = None,
+            (Some(k), Some((was, since))) if k == was => {
+                if now >= since + self.cfg.stall_timeout {
+                    let secs = self.cfg.stall_timeout.as_secs();
+                    let (why, from) = match k {
+                        Stall::Sim => (format!("SIM not ready after {secs}s"), Step::Modem),
+                        Stall::Attach => (
+                            format!("registered but not attached after {secs}s"),
+                            Step::PacketService,
+                        ),
+                    };
+                    self.health.stall = Some((k, now));
+                    self.climb(&why, from, now);
+                }
+            }
+            (Some(k), _) => self.health.stall = Some((k, now)),
+        }
+    }
+
     pub(super) fn health_deadlines(&self) -> impl Iterator<Item = Instant> + '_ {
         let probe = self
             .health
             .next_probe
             .filter(|_| self.link.up && self.health.probe.is_none());
+        // Only watched while reconciling (connected): no deadline otherwise.
+        let stall = self
+            .health
+            .stall
+            .filter(|_| self.connected)
+            .map(|(_, since)| since + self.cfg.stall_timeout);
         probe
             .into_iter()
             .chain(self.health.usb_back.as_ref().map(|(_, t)| *t))
+            .chain(stall)
     }
 }
 

@@ -223,6 +223,7 @@ impl Keeper {
 
     fn on_bus_lost(&mut self, now: Instant) {
         self.connected = false;
+        self.health.stall = None;
         self.world.forget_ofono();
         self.pending.clear();
         self.loss_reason = Some("bus connection lost".into());

@@ -36,6 +36,7 @@ impl Keeper {
         if let Wait(phase) = self.decide(now) {
             self.enter(phase);
         }
+        self.watch_stalls(now);
     }
 
     /// Is the chosen context really carrying the link?

@@ -36,6 +36,9 @@ pub struct Settings {
     pub suspend_grace: Duration,
     pub usb_reset: bool,
     pub last_resort: bool,
+    /// A bring-up stuck this long (SIM never ready, registered but never
+    /// attached) climbs the ladder.
+    pub stall_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -63,6 +66,7 @@ impl Default for Settings {
             suspend_grace: Duration::from_secs(60),
             usb_reset: true,
             last_resort: false,
+            stall_timeout: Duration::from_secs(60),
         }
     }
 }

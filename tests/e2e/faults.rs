@@ -145,3 +145,37 @@ fn the_same_fault_fifty_times_never_misses() {
     }
     eprintln!("50 modem resets in a row: worst recovery {worst:?}");
 }
+
+#[test]
+fn a_failed_attach_is_retried_by_toggling_the_packet_service() {
+    // oFono never retries an attach the network refused.
+    let b = bench();
+    b.sim().fail_attach(true);
+    let t = Instant::now();
+    let d = b.spawn_daemon(&args(&["--stall-timeout", "1"]));
+    assert!(
+        b.sim().wait_for_line("AT+CGATT=1", t, SIGNALLED).is_some(),
+        "{}",
+        log_of(&d)
+    );
+    b.sim().fail_attach(false);
+    let refused = Instant::now();
+    assert!(
+        b.sim()
+            .wait_for(|s| !s.active_cids().is_empty(), Duration::from_secs(10)),
+        "{}",
+        log_of(&d)
+    );
+    eprintln!("refused attach -> active: {:?}", refused.elapsed());
+    assert!(
+        d.wait_log(
+            "registered but not attached after 1s; recovery step 2",
+            t,
+            SIGNALLED
+        )
+        .is_some()
+    );
+    // Powered off and on again, oFono attaches again (it sends no
+    // AT+CGATT=0 when it was not attached).
+    assert!(!b.sim().received_since("AT+CGATT=1", refused).is_empty());
+}

@@ -10,6 +10,7 @@ mod exit;
 mod faults;
 mod ladder;
 mod netconf;
+mod restart;
 mod service;
 
 use std::time::{Duration, Instant};

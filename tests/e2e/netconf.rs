@@ -26,7 +26,7 @@ fn read_pid(path: &std::path::Path, after: Option<u32>) -> u32 {
 fn alive(pid: u32) -> bool {
     // A zombie is gone for our purpose: its parent has to reap it.
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .is_ok_and(|s| !s.split_whitespace().nth(2).is_some_and(|st| st == "Z"))
+        .is_ok_and(|s| s.split_whitespace().nth(2).is_none_or(|st| st != "Z"))
 }
 
 fn gone(pid: u32) -> bool {
@@ -43,9 +43,13 @@ fn gone(pid: u32) -> bool {
 #[test]
 fn dhcp_client_follows_the_link_and_stops_on_sigterm() {
     let b = bench();
-    let script = b.dir().join("dhcp.sh");
-    let pidfile = b.dir().join("dhcp.pid");
-    let ifacefile = b.dir().join("dhcp.iface");
+    // Writable by the daemon's user in the non-root run (BENCH_DAEMON_USER).
+    let dir = b.dir().join("dhcp");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let script = dir.join("dhcp.sh");
+    let pidfile = dir.join("dhcp.pid");
+    let ifacefile = dir.join("dhcp.iface");
     std::fs::write(
         &script,
         format!(

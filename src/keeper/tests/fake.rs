@@ -53,6 +53,10 @@ pub struct Fake {
     /// The network lets us attach (when registered).
     pub network_up: bool,
     pub suspended: bool,
+    /// The SIM never becomes ready until the modem is powered off.
+    pub sim_stuck: bool,
+    /// Attach attempts fail until the packet service is toggled.
+    pub attach_fails: bool,
     pub contexts: Vec<FakeContext>,
     /// Error names for the next activations, one each.
     pub fail_next: Vec<&'static str>,
@@ -83,6 +87,8 @@ impl Default for Fake {
             attached: false,
             network_up: true,
             suspended: false,
+            sim_stuck: false,
+            attach_fails: false,
             contexts: vec![FakeContext {
                 path: CTX.into(),
                 kind: "internet".into(),
@@ -104,7 +110,7 @@ fn err(name: &str) -> Result<Reply, CallError> {
 
 impl Fake {
     pub fn sim_ready(&self) -> bool {
-        self.powered && self.pin_required == "none"
+        self.powered && self.pin_required == "none" && !self.sim_stuck
     }
 
     pub fn interfaces(&self) -> Vec<String> {
@@ -164,6 +170,9 @@ impl Fake {
         let before_ifaces = self.interfaces();
         let (powered, online) = (self.powered, self.online);
         f(self);
+        if !self.powered {
+            self.sim_stuck = false; // a power cycle unsticks it
+        }
         if !self.powered || !self.online {
             self.online &= self.powered;
             // A modem going down takes its contexts silently.
@@ -187,8 +196,12 @@ impl Fake {
     fn settle_attach(&mut self) {
         let registered =
             self.status == "registered" || (self.status == "roaming" && self.roaming_allowed);
-        let attach =
-            self.sim_ready() && self.online && self.cm_powered && self.network_up && registered;
+        let attach = self.sim_ready()
+            && self.online
+            && self.cm_powered
+            && self.network_up
+            && registered
+            && !self.attach_fails;
         if attach != self.attached {
             self.attached = attach;
             // oFono's atmodem driver leaves contexts Active on detach (ghosts).
@@ -310,6 +323,7 @@ impl Fake {
             (Iface::Modem, "Online") => self.change(|f| f.online = on.unwrap_or(false)),
             (Iface::ConnectionManager, "Powered") => {
                 self.cm_powered = on.unwrap_or(false);
+                self.attach_fails &= self.cm_powered; // toggling retries the attach
                 self.signal(MODEM, iface, name, value.clone());
                 self.settle_attach();
             }

@@ -305,3 +305,51 @@ fn probing_can_be_turned_off() {
     s.run_until(600.0);
     assert!(s.probes().is_empty());
 }
+
+#[test]
+fn a_sim_that_never_gets_ready_power_cycles_the_modem() {
+    let fake = Fake {
+        sim_stuck: true,
+        ..Fake::default()
+    };
+    let mut s = Story::with(settings(), fake);
+    s.run_until(59.0);
+    assert!(!s.changes().iter().any(|c| c.contains("Powered=false")));
+    s.run_until(61.0);
+    assert_eq!(
+        s.logged("SIM not ready after 60s; recovery step 4: modem off/on"),
+        1,
+        "{}",
+        s.log_text()
+    );
+    assert!(s.fake.active(CTX), "{}", s.log_text());
+}
+
+#[test]
+fn registered_but_never_attached_toggles_the_packet_service() {
+    // oFono never retries a failed attach.
+    let fake = Fake {
+        attach_fails: true,
+        ..Fake::default()
+    };
+    let mut s = Story::with(settings(), fake);
+    s.run_until(61.0);
+    assert_eq!(
+        s.logged("registered but not attached after 60s; recovery step 2: packet service off/on"),
+        1,
+        "{}",
+        s.log_text()
+    );
+    assert!(s.fake.active(CTX), "{}", s.log_text());
+}
+
+#[test]
+fn a_locked_or_missing_sim_is_no_stall() {
+    let fake = Fake {
+        pin_required: "pin".into(),
+        ..Fake::default()
+    };
+    let mut s = Story::with(settings(), fake);
+    s.run_until(600.0);
+    assert_eq!(s.logged("recovery step"), 0, "{}", s.log_text());
+}

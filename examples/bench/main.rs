@@ -1,0 +1,161 @@
+//! Measures psendurance on the real-oFono bench and prints one table (also
+//! written as Markdown): reaction times next to a minimal reference
+//! re-activator, start-up, binary size, memory over many recoveries, and
+//! idle cost. Run it with scripts/bench.sh (root, like the bench).
+
+#[path = "../../tests/bench/mod.rs"]
+mod bench;
+#[path = "../common/mod.rs"]
+mod common;
+
+mod args;
+mod clients;
+mod idle;
+mod monitor;
+mod poll;
+mod reaction;
+mod report;
+mod session;
+mod size;
+mod startup;
+mod table;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clients::Client;
+
+/// psendurance's defaults that the idle budget depends on.
+const INTERVAL: Duration = Duration::from_secs(30);
+const PROBE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Reaction runs: a link that held 1 ms counts as stable and retries are
+/// quick, so back-to-back losses are never held back by the backoff.
+const REACTION_ARGS: [&str; 7] = [
+    "-f",
+    "--stable",
+    "0.001",
+    "--retry-min",
+    "0.01",
+    "--retry-max",
+    "0.05",
+];
+
+fn main() -> ExitCode {
+    let args = match args::parse() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(a: &args::Args) -> Result<(), String> {
+    let machine = common::machine::describe();
+    eprintln!("bench: {machine}");
+    let ours = Client {
+        name: "psendurance",
+        bin: a.bin.clone(),
+        args: REACTION_ARGS.iter().map(|s| s.to_string()).collect(),
+    };
+    let reference = Client {
+        name: "reference",
+        bin: a.reference.clone(),
+        args: Vec::new(),
+    };
+    let scratch = std::env::temp_dir();
+    let mut rows = report::size_rows(
+        size::stripped(&a.bin, &scratch),
+        size::sections(&a.bin),
+        size::armv6_binary().map(|p| size::arm_size(&p, &scratch)),
+    );
+    let s = session::run(a, &ours, &reference)?;
+    rows.extend(report::reaction_rows(&s));
+    eprintln!("bench: poll rounds for {:?}", a.poll_window);
+    let plain = Client {
+        args: vec!["-f".into()],
+        ..ours.clone()
+    };
+    rows.extend(report::poll_rows(&poll::measure(
+        &plain,
+        Duration::from_secs(2),
+        a.poll_window,
+    )?));
+    rows.extend(report::memory_rows(&s));
+    eprintln!("bench: idle for {:?} (three variants at once)", a.idle);
+    for (i, probe) in idle_all(&plain, a.idle)? {
+        rows.extend(report::idle_rows(&i, INTERVAL, probe));
+    }
+    let context = vec![
+        format!("machine: {machine} (at the start)"),
+        format!("load average at the end: {}", common::machine::load()),
+        format!("daemon: {} (release build)", a.bin.display()),
+        format!(
+            "reactions: psendurance `{}`; the reference is examples/reference.rs; \
+             each on its own bench, alternating blocks of 25 episodes",
+            REACTION_ARGS.join(" ")
+        ),
+        "idle: psendurance `-f` with its defaults (--interval 30, probe every 60 s) \
+         plus the variant's option"
+            .into(),
+        "figures are noisy when other builds share the machine: compare with the \
+         reference column, taken alongside"
+            .into(),
+    ];
+    let md = table::render("psendurance on the bench", &context, &rows);
+    println!("{md}");
+    if let Some(dir) = a.out.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    std::fs::write(&a.out, &md).map_err(|e| format!("cannot write {}: {e}", a.out.display()))?;
+    println!("written to {}", a.out.display());
+    Ok(())
+}
+
+type IdleResult = (idle::Idle, Option<Duration>);
+
+/// The three probe variants, each on its own bench, at the same time (they
+/// are idle: they do not disturb one another).
+fn idle_all(plain: &Client, window: Duration) -> Result<Vec<IdleResult>, String> {
+    let state = std::env::temp_dir().join("psendurance-bench-state");
+    let state = state.display().to_string();
+    let variants: Vec<(&str, Vec<String>, Option<Duration>)> = vec![
+        ("--probe off", vec!["--probe".into(), "off".into()], None),
+        ("default probe (dns)", Vec::new(), Some(PROBE_INTERVAL)),
+        (
+            "--probe tcp:127.0.0.1:9",
+            [
+                "--probe",
+                "tcp:127.0.0.1:9",
+                "--no-usb-reset",
+                "--state-dir",
+                &state,
+            ]
+            .map(String::from)
+            .to_vec(),
+            Some(PROBE_INTERVAL),
+        ),
+    ];
+    let handles: Vec<_> = variants
+        .into_iter()
+        .map(|(label, extra, probe)| {
+            let c = plain.clone();
+            std::thread::spawn(move || {
+                let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+                idle::measure(&c, &extra, label, window).map(|i| (i, probe))
+            })
+        })
+        .collect();
+    handles
+        .into_iter()
+        .map(|h| h.join().map_err(|_| "an idle run panicked".to_string())?)
+        .collect()
+}

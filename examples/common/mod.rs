@@ -1,0 +1,9 @@
+//! Helpers shared by `examples/bench` and `examples/soak` (and the soak
+//! smoke test): /proc readings, percentiles, durations, the machine line.
+//! Each user needs a different subset.
+#![allow(dead_code)]
+
+pub mod dur;
+pub mod machine;
+pub mod procstat;
+pub mod stats;

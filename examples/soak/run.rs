@@ -1,0 +1,154 @@
+//! The soak loop: start the daemon on a fresh bench, then episode after
+//! episode, each followed by the quiet check: a context really active at
+//! the modem, through a new activation, within the bound.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::episode::Shape;
+use super::rng::Rng;
+use crate::bench::{Bench, BenchOptions, Daemon, DaemonSpec, Dir};
+use crate::common::dur;
+use crate::common::procstat::ProcStat;
+
+/// Stop early after this many stuck episodes: the rest would only wait out
+/// their bounds.
+const MAX_STUCK: usize = 3;
+
+pub struct Config {
+    pub events: usize,
+    pub seed: u64,
+    pub bin: PathBuf,
+    pub daemon_args: Vec<String>,
+}
+
+pub struct Stuck {
+    pub index: usize,
+    pub what: String,
+    pub at_lines: Vec<String>,
+    pub log_tail: Vec<String>,
+}
+
+pub struct Outcome {
+    pub bound: Duration,
+    pub episodes: usize,
+    /// Recovery times per report row, from the end of the last fault.
+    pub recoveries: BTreeMap<String, Vec<Duration>>,
+    pub stuck: Vec<Stuck>,
+    pub exited: Option<String>,
+    pub mem: (ProcStat, ProcStat),
+    pub elapsed: Duration,
+}
+
+/// Worst case after a fault ends, from the daemon's own options: a backoff
+/// step at its longest, a hung activation's deadline, a lost call's
+/// deadline, a poll interval, and 5 s for oFono and the bench themselves.
+pub fn bound(args: &[String]) -> Duration {
+    let o = |name, default| dur::option(args, name, Duration::from_secs(default));
+    o("--retry-max", 300)
+        + o("--activation-timeout", 120)
+        + o("--call-timeout", 25)
+        + o("--interval", 30)
+        + Duration::from_secs(5)
+}
+
+pub fn run(cfg: &Config) -> Result<Outcome, String> {
+    let t0 = Instant::now();
+    let bound = bound(&cfg.daemon_args);
+    let activation_timeout = dur::option(
+        &cfg.daemon_args,
+        "--activation-timeout",
+        Duration::from_secs(120),
+    );
+    let b = Bench::start_with(BenchOptions {
+        daemon_bin: Some(cfg.bin.clone()),
+        ..BenchOptions::default()
+    });
+    let mut d = b.spawn_daemon_spec(&DaemonSpec {
+        bin: cfg.bin.clone(),
+        args: cfg.daemon_args.clone(),
+        ..DaemonSpec::default()
+    });
+    if !b.sim().wait_for(|s| !s.active_cids().is_empty(), bound) {
+        return Err(format!("never came up:\n{}", tail(&d, 30).join("\n")));
+    }
+    let pid = d.pid();
+    let start = ProcStat::read(pid).ok_or("the daemon exited at start")?;
+    let mut rng = Rng::new(cfg.seed);
+    let mut out = Outcome {
+        bound,
+        episodes: 0,
+        recoveries: BTreeMap::new(),
+        stuck: Vec::new(),
+        exited: None,
+        mem: (start, start),
+        elapsed: Duration::ZERO,
+    };
+    for index in 1..=cfg.events {
+        let shape = Shape::pick(&mut rng);
+        let from = b.sim().view(|v| v.log().len());
+        eprintln!("soak: {index}/{}: {}", cfg.events, shape.describe());
+        let before = shape.run(&b, &mut rng, activation_timeout);
+        let end = Instant::now();
+        let up = b.sim().wait_for(
+            |s| s.activation_count() > before && !s.active_cids().is_empty(),
+            bound,
+        );
+        out.episodes = index;
+        if up {
+            let took = end.elapsed();
+            out.recoveries.entry(shape.label()).or_default().push(took);
+        } else {
+            out.stuck.push(Stuck {
+                index,
+                what: shape.describe(),
+                at_lines: at_lines(&b, from, 40),
+                log_tail: tail(&d, 40),
+            });
+        }
+        if !d.is_running() {
+            let status = d.wait_exit(Duration::ZERO);
+            out.exited = Some(format!(
+                "exited during episode {index} ({status:?}):\n{}",
+                tail(&d, 40).join("\n")
+            ));
+            break;
+        }
+        if out.stuck.len() >= MAX_STUCK {
+            break;
+        }
+        // Vary the phase a little: not every fault lands right after a recovery.
+        std::thread::sleep(rng.millis(0, 200));
+    }
+    if out.exited.is_none() {
+        out.mem.1 = ProcStat::read(pid).unwrap_or(start);
+    }
+    out.elapsed = t0.elapsed();
+    d.kill();
+    Ok(out)
+}
+
+/// The last `n` AT lines since log index `from`, with times relative to the first.
+fn at_lines(b: &Bench, from: usize, n: usize) -> Vec<String> {
+    b.sim().view(|v| {
+        let lines = &v.log()[from.min(v.log().len())..];
+        let t = lines.first().map(|l| l.at);
+        lines[lines.len().saturating_sub(n)..]
+            .iter()
+            .map(|l| {
+                let dir = if l.dir == Dir::Received { "->" } else { "<-" };
+                let ms = t.map_or(0.0, |t| (l.at - t).as_secs_f64() * 1000.0);
+                format!("{ms:9.1} ms link {} {dir} {}", l.link, l.line)
+            })
+            .collect()
+    })
+}
+
+fn tail(d: &Daemon, n: usize) -> Vec<String> {
+    let lines = d.lines();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|(_, l)| l.clone())
+        .collect()
+}
