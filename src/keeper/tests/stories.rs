@@ -459,8 +459,8 @@ fn active_changed(on: bool) -> Signal {
     }
 }
 
-#[test]
-fn sigterm_during_an_activation_with_deactivate_on_exit_undoes_it() {
+/// SIGTERM with --deactivate-on-exit while an activation hangs.
+fn terminated_while_activating() -> Story {
     let cfg = crate::keeper::Settings {
         deactivate_on_exit: true,
         ..settings()
@@ -472,6 +472,12 @@ fn sigterm_during_an_activation_with_deactivate_on_exit_undoes_it() {
     let mut s = Story::with(cfg, fake);
     s.run_until(1.0);
     s.request(Request::Terminate("SIGTERM"));
+    s
+}
+
+#[test]
+fn sigterm_during_an_activation_with_deactivate_on_exit_undoes_it() {
+    let mut s = terminated_while_activating();
     assert_eq!(s.exit, None, "waits for the activation in flight");
     let token = s.hung[0].token;
     s.feed(Event::Reply {
@@ -487,17 +493,7 @@ fn sigterm_during_an_activation_with_deactivate_on_exit_undoes_it() {
 
 #[test]
 fn sigterm_with_deactivate_on_exit_gives_up_after_its_deadline() {
-    let cfg = crate::keeper::Settings {
-        deactivate_on_exit: true,
-        ..settings()
-    };
-    let fake = super::Fake {
-        hang: true,
-        ..super::Fake::default()
-    };
-    let mut s = Story::with(cfg, fake);
-    s.run_until(1.0);
-    s.request(Request::Terminate("SIGTERM"));
+    let mut s = terminated_while_activating();
     s.run_until(5.9);
     assert_eq!(s.exit, None);
     s.run_until(6.1);
