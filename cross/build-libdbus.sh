@@ -4,9 +4,14 @@
 # libdbus-sys finds dbus-1.pc there through pkg-config.
 #
 # Used by Dockerfile.arm-unknown-linux-gnueabihf (cross's ARMv6 hard-float
-# crosstool-ng gcc, old glibc). Only the library, its headers and dbus-1.pc are
-# installed (no daemon): the binary records DT_NEEDED libdbus-1.so.3 and, on
-# the Pi, loads Raspbian's own libdbus-1.so.3.
+# crosstool-ng gcc, glibc 2.17) and by scripts/build-pi.sh (zig cc for
+# ARM1176JZF-S and glibc 2.17, behind <triple>-gcc wrappers). Only the library,
+# its headers and dbus-1.pc are installed (no daemon): the binary records
+# DT_NEEDED libdbus-1.so.3 and, on the Pi, loads Raspbian's own
+# libdbus-1.so.3.
+#
+# `build-libdbus.sh --sources` prints the Debian source packages and the orig
+# tarballs this needs in SRC_DIR, one "package tarball" pair a line, and exits.
 #
 # Environment:
 #   CROSS_HOST     toolchain triple (default arm-unknown-linux-gnueabihf)
@@ -18,7 +23,6 @@
 set -eu
 
 CROSS_HOST=${CROSS_HOST:-arm-unknown-linux-gnueabihf}
-: "${SYSROOT:?set SYSROOT}"
 SRC_DIR=${SRC_DIR:-/tmp/libdbus-src}
 JOBS=${JOBS:-$(nproc)}
 
@@ -33,6 +37,13 @@ EXPAT_VERSION=2.5.0
 EXPAT_TARBALL=expat_${EXPAT_VERSION}.orig.tar.gz
 EXPAT_SHA256=ab00ee05c7067fd10a35c5d2a4922ebba746ddd50ff83b79c828da17bbdf1757
 EXPAT_POOL=pool/main/e/expat
+
+if [ "${1:-}" = --sources ]; then
+    echo "dbus $DBUS_TARBALL"
+    echo "expat $EXPAT_TARBALL"
+    exit 0
+fi
+: "${SYSROOT:?set SYSROOT}"
 
 fetch() { # tarball sha256 pool
     if [ ! -f "$SRC_DIR/$1" ]; then

@@ -91,6 +91,8 @@ pub(super) struct Health {
     pub cool_until: Option<Instant>,
     /// Activation failures in a row while the network looked fine.
     pub activation_streak: u32,
+    /// Failures in a row of the modem's own power-up (Powered, Online).
+    pub modem_streak: u32,
     pub suspended_since: Option<Instant>,
     /// A USB device to authorize again, and when.
     pub usb_back: Option<(String, Instant)>,
@@ -154,6 +156,7 @@ impl Keeper {
         self.health.rung = (index + 1).min(ladder.len() - 1);
         self.health.failures = 0;
         self.health.activation_streak = 0;
+        self.health.modem_streak = 0;
         let cooldown = step.cooldown(self.cfg.step_cooldown);
         self.health.cool_until = Some(now + cooldown);
         self.health.next_probe = Some(now + cooldown);
@@ -220,6 +223,18 @@ impl Keeper {
         if streak >= self.cfg.probe_failures {
             let why = format!("{streak} activations failed in a row while attached");
             self.climb(&why, Step::PacketService, now);
+        }
+    }
+
+    /// Counts a failed power-up or radio-on; several in a row mean oFono or
+    /// the modem is wedged (seen: every Powered=true answered InProgress),
+    /// which only the modem's power or its USB device can clear.
+    pub(super) fn modem_failed(&mut self, now: Instant) {
+        self.health.modem_streak += 1;
+        let streak = self.health.modem_streak;
+        if streak >= self.cfg.probe_failures {
+            let why = format!("modem failed to power up {streak} times in a row");
+            self.climb(&why, Step::Modem, now);
         }
     }
 

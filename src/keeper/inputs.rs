@@ -86,6 +86,9 @@ impl Keeper {
         if let Some(obj) = self.object_mut(iface, path) {
             obj.set(name, value);
         }
+        if iface == Iface::Modem && on == Some(true) {
+            self.health.modem_streak = 0;
+        }
         match (iface, name, on) {
             (Iface::ConnectionContext, "Active", Some(true)) => {
                 self.link.activations += 1;
@@ -95,9 +98,9 @@ impl Keeper {
                 self.world.forget_modem_interfaces();
                 self.abandon_modem_objects(path, "modem powered off", now);
             }
-            // oFono may not signal a power or radio state it already had
-            // (after a reset): read it back rather than trust silence.
-            (Iface::Modem, _, _) => self.reread(Iface::Modem, path, now),
+            // oFono may not signal a power state it already had (after a
+            // reset): read it back rather than trust silence.
+            (Iface::Modem, "Powered", _) => self.reread(Iface::Modem, path, now),
             _ => {}
         }
     }
@@ -136,6 +139,10 @@ impl Keeper {
         if call.is_activation() {
             self.link.failures += 1;
             self.activation_failed(now);
+        }
+        if matches!(&call.method, Method::SetProperty(Iface::Modem, _, v) if v.as_bool() == Some(true))
+        {
+            self.modem_failed(now);
         }
         if let Method::SetProperty(iface, ..) = call.method {
             // Our picture was stale (InUse, NotAttached...): refresh it.

@@ -329,12 +329,11 @@ impl Keeper {
             return;
         };
         self.read(&modem, Method::GetProperties(Iface::Modem), now);
-        if self.world.netreg.is_some() {
-            self.read(
-                &modem,
-                Method::GetProperties(Iface::NetworkRegistration),
-                now,
-            );
+        // Registration matters while the link is down (roaming, stalls);
+        // while it is up its signals keep the status file current.
+        if self.world.netreg.is_some() && !self.link.up {
+            let method = Method::GetProperties(Iface::NetworkRegistration);
+            self.read(&modem, method, now);
         }
         if self.world.cm.is_none() {
             if self.world.sim.is_some() {

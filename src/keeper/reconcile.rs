@@ -256,8 +256,11 @@ impl Keeper {
 
     /// Reads every object whose properties we have not seen yet.
     fn read_unknown(&mut self, modem: &str, now: Instant) {
+        // With the packet service there, the SIM is ready: no need to read
+        // it (fewer calls while oFono is busy bringing the modem up).
+        let sim = self.world.sim.as_ref().filter(|_| self.world.cm.is_none());
         let unknown = [
-            (&self.world.sim, Iface::SimManager),
+            (&sim.cloned(), Iface::SimManager),
             (&self.world.netreg, Iface::NetworkRegistration),
             (&self.world.cm, Iface::ConnectionManager),
         ]
@@ -268,7 +271,8 @@ impl Keeper {
         for iface in unknown {
             self.read(modem, Method::GetProperties(iface), now);
         }
-        if self.world.cm.as_ref().is_some_and(Object::known) && self.world.contexts.is_none() {
+        // Listed alongside the packet service's properties, not after them.
+        if self.world.cm.is_some() && self.world.contexts.is_none() {
             self.read(modem, Method::GetContexts, now);
         }
     }

@@ -60,10 +60,11 @@ fn socket(family: libc::c_int) -> io::Result<OwnedFd> {
 }
 
 /// Issues one ioctl on a fresh socket of `family`.
-fn ioctl<T>(family: libc::c_int, request: libc::Ioctl, arg: &mut T) -> io::Result<()> {
+fn ioctl<T>(family: libc::c_int, request: libc::c_ulong, arg: &mut T) -> io::Result<()> {
     let sock = socket(family)?;
     // SAFETY: `arg` is the struct this request expects and outlives the call.
-    let r = unsafe { libc::ioctl(sock.as_raw_fd(), request, arg as *mut T) };
+    // `as _`: the request is c_ulong on glibc, c_int on musl.
+    let r = unsafe { libc::ioctl(sock.as_raw_fd(), request as _, arg as *mut T) };
     if r < 0 {
         Err(io::Error::last_os_error())
     } else {
@@ -166,7 +167,7 @@ pub enum RouteOp {
 }
 
 impl RouteOp {
-    fn request(self) -> libc::Ioctl {
+    fn request(self) -> libc::c_ulong {
         match self {
             RouteOp::Add => libc::SIOCADDRT,
             RouteOp::Del => libc::SIOCDELRT,

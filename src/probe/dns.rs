@@ -24,8 +24,16 @@ pub fn is_answer(id: u16, msg: &[u8]) -> bool {
 /// xorshift (the probe must work before the entropy pool is ready).
 pub fn random_id() -> u16 {
     let mut buf = [0u8; 2];
-    // SAFETY: writes at most 2 bytes into `buf`.
-    let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), 2, libc::GRND_NONBLOCK) };
+    // The raw system call: glibc has getrandom() only from 2.25, and the Pi
+    // build targets glibc 2.17. SAFETY: writes at most 2 bytes into `buf`.
+    let n = unsafe {
+        libc::syscall(
+            libc::SYS_getrandom,
+            buf.as_mut_ptr(),
+            2usize,
+            libc::GRND_NONBLOCK,
+        )
+    };
     if n == 2 {
         return u16::from_ne_bytes(buf);
     }

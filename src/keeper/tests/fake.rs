@@ -57,6 +57,8 @@ pub struct Fake {
     pub sim_stuck: bool,
     /// Attach attempts fail until the packet service is toggled.
     pub attach_fails: bool,
+    /// Every power-up is answered InProgress (a wedged oFono).
+    pub wedged: bool,
     pub contexts: Vec<FakeContext>,
     /// Error names for the next activations, one each.
     pub fail_next: Vec<&'static str>,
@@ -89,6 +91,7 @@ impl Default for Fake {
             suspended: false,
             sim_stuck: false,
             attach_fails: false,
+            wedged: false,
             contexts: vec![FakeContext {
                 path: CTX.into(),
                 kind: "internet".into(),
@@ -316,6 +319,9 @@ impl Fake {
         let on = value.as_bool();
         let ok = Some(Ok(Reply::Empty));
         match (iface, name) {
+            (Iface::Modem, "Powered") if self.wedged => {
+                return Some(err("org.ofono.Error.InProgress"));
+            }
             (Iface::Modem, "Powered") => self.change(|f| f.powered = on.unwrap_or(false)),
             (Iface::Modem, "Online") if !self.powered => {
                 return Some(err("org.ofono.Error.NotAvailable"));

@@ -353,3 +353,30 @@ fn a_locked_or_missing_sim_is_no_stall() {
     s.run_until(600.0);
     assert_eq!(s.logged("recovery step"), 0, "{}", s.log_text());
 }
+
+#[test]
+fn a_modem_that_never_powers_up_climbs_to_usb_re_enumeration() {
+    // Seen in the soak: oFono answered every Powered=true with InProgress.
+    let fake = Fake {
+        wedged: true,
+        ..Fake::default()
+    };
+    let mut s = Story::with(settings(), fake);
+    s.run_until(10.0);
+    assert_eq!(
+        s.logged("modem failed to power up 3 times in a row; recovery step 4: modem off/on"),
+        1,
+        "{}",
+        s.log_text()
+    );
+    s.run_until(400.0);
+    assert_eq!(
+        s.logged("recovery step 5: USB re-enumeration"),
+        1,
+        "{}",
+        s.log_text()
+    );
+    s.fake.wedged = false;
+    s.run_until(800.0);
+    assert!(s.fake.active(CTX), "{}", s.log_text());
+}
