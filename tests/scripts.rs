@@ -87,17 +87,8 @@ fn read_pid(pidfile: &Path) -> Option<u32> {
     std::fs::read_to_string(pidfile).ok()?.trim().parse().ok()
 }
 
-fn poll(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if f() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+fn poll(timeout: Duration, f: impl FnMut() -> bool) -> bool {
+    bench::procs::wait_until(timeout, Duration::from_millis(20), f)
 }
 
 // ------------------------------------------------------------ init script --
@@ -598,14 +589,19 @@ fn assert_refused(b: &Bench, uid: u32, gid: u32, who: &str) {
     );
 }
 
-#[test]
-fn dbus_policy_lets_the_psendurance_user_and_nobody_else_bring_the_context_up() {
-    let (uid, gid) = psendurance_user();
-    let b = Bench::start_with(BenchOptions {
+/// A bench where only root may talk to oFono (until `include_policy`).
+fn restrictive_bench() -> Bench {
+    Bench::start_with(BenchOptions {
         policy: BusPolicy::Restrictive,
         daemon_bin: Some(daemon_bin()),
         ..BenchOptions::default()
-    });
+    })
+}
+
+#[test]
+fn dbus_policy_lets_the_psendurance_user_and_nobody_else_bring_the_context_up() {
+    let (uid, gid) = psendurance_user();
+    let b = restrictive_bench();
     assert_refused(&b, 65534, 65534, "nobody");
     assert_refused(&b, uid, gid, "psendurance without the policy");
 
@@ -641,11 +637,7 @@ fn dbus_policy_lets_the_psendurance_user_and_nobody_else_bring_the_context_up() 
 #[test]
 fn init_script_run_as_starts_the_daemon_as_psendurance_through_the_policy() {
     let (uid, _) = psendurance_user();
-    let b = Bench::start_with(BenchOptions {
-        policy: BusPolicy::Restrictive,
-        daemon_bin: Some(daemon_bin()),
-        ..BenchOptions::default()
-    });
+    let b = restrictive_bench();
     include_policy(&b);
     let work = b.dir().join("init");
     std::fs::create_dir_all(&work).unwrap();
