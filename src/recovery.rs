@@ -3,7 +3,6 @@
 //! under a budget kept in a file, so that it survives the reboot it may cause.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -66,7 +65,7 @@ impl LastResort {
         // Record first: if the command reboots the board, the run still counts.
         let mut lines: String = recent.iter().map(|t| format!("{t}\n")).collect();
         lines.push_str(&format!("{now_secs}\n"));
-        write_atomically(&self.state_file, lines.as_bytes()).map_err(|e| {
+        crate::report::replace(&self.state_file, &lines).map_err(|e| {
             format!(
                 "last-resort command not run: cannot record it in {}: {e}",
                 self.state_file.display()
@@ -98,17 +97,6 @@ impl LastResort {
         self.children
             .retain_mut(|c| matches!(c.try_wait(), Ok(None)));
     }
-}
-
-fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("tmp");
-    let mut f = fs::File::create(&tmp)?;
-    f.write_all(data)?;
-    f.sync_all()?;
-    fs::rename(&tmp, path)
 }
 
 #[cfg(test)]

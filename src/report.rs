@@ -140,7 +140,8 @@ pub fn metrics_text(s: &Status, now: Instant, wall: SystemTime) -> String {
     out
 }
 
-/// Replaces `path` atomically (temp file in the same directory, rename).
+/// Replaces `path` atomically (temp file in the same directory, synced,
+/// renamed): readers never see half a file, and a reboot keeps it.
 pub fn replace(path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir)?;
@@ -149,6 +150,7 @@ pub fn replace(path: &Path, text: &str) -> std::io::Result<()> {
     tmp.push(".tmp");
     let mut f = fs::File::create(&tmp)?;
     f.write_all(text.as_bytes())?;
+    f.sync_all()?;
     fs::rename(&tmp, path)
 }
 
