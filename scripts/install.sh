@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install psendurance on a Raspberry Pi over ssh, or on this machine with
 # --local: the binary, the SysV init script, /etc/default/psendurance
-# (never overwritten), the systemd unit, the tun module at boot and, with
+# (never overwritten), the systemd unit, a drop-in that makes systemd
+# restart a crashed ofonod, the tun module at boot and, with
 # --user, the D-Bus policy and the unprivileged user. Then it enables and
 # starts the service. Every file, directory and user it creates is listed in
 # /var/lib/psendurance-install/installed-files, which --uninstall follows to
@@ -19,6 +20,7 @@ DBUS_DST=/etc/dbus-1/system.d/psendurance.conf
 UNIT_DST=/etc/systemd/system/psendurance.service
 DROPIN_DST=/etc/systemd/system/psendurance.service.d/user.conf
 MODULES_DST=/etc/modules-load.d/psendurance.conf
+OFONO_DROPIN_DST=/etc/systemd/system/ofono.service.d/psendurance.conf
 # Not in the daemon's own state directory /var/lib/psendurance, which may
 # belong to its user: nobody but root may change what --uninstall deletes.
 MANIFEST=/var/lib/psendurance-install/installed-files
@@ -133,13 +135,14 @@ remote() {
     stage=$(mktemp -d)
     trap 'rm -rf "$stage"' EXIT
     mkdir -p "$stage/scripts/init.d" "$stage/scripts/default" "$stage/scripts/dbus" \
-        "$stage/scripts/psendurance.service.d"
+        "$stage/scripts/psendurance.service.d" "$stage/scripts/ofono.service.d"
     cp "$SCRIPTS/install.sh" "$stage/scripts/"
     cp "$SCRIPTS/init.d/psendurance" "$stage/scripts/init.d/"
     cp "$SCRIPTS/default/psendurance" "$stage/scripts/default/"
     cp "$SCRIPTS/dbus/psendurance.conf" "$stage/scripts/dbus/"
     cp "$SCRIPTS/psendurance.service" "$stage/scripts/"
     cp "$SCRIPTS/psendurance.service.d/user.conf" "$stage/scripts/psendurance.service.d/"
+    cp "$SCRIPTS/ofono.service.d/restart.conf" "$stage/scripts/ofono.service.d/"
 
     args="--local"
     [ "$AS_USER" = no ] || args="$args --user"
@@ -236,7 +239,7 @@ on_target() { # true when packages, users and services may be touched
 
 local_install() {
     for f in init.d/psendurance default/psendurance dbus/psendurance.conf \
-        psendurance.service psendurance.service.d/user.conf; do
+        psendurance.service psendurance.service.d/user.conf ofono.service.d/restart.conf; do
         [ -f "$SCRIPTS/$f" ] || die "missing $SCRIPTS/$f; run $PROG from a full checkout"
     done
 
@@ -280,6 +283,8 @@ local_install() {
     install_file "$BINARY" "$BIN_DST" 0755
     install_file "$SCRIPTS/init.d/psendurance" "$INIT_DST" 0755
     install_file "$SCRIPTS/psendurance.service" "$UNIT_DST" 0644
+    # Stock ofono.service never restarts a crashed ofonod (seen in the soak).
+    install_file "$SCRIPTS/ofono.service.d/restart.conf" "$OFONO_DROPIN_DST" 0644
 
     if [ -e "$ROOT$DEF_DST" ]; then
         say "keeping the existing $ROOT$DEF_DST"

@@ -478,7 +478,7 @@ fn systemd_unit_and_drop_in_verify() {
         dir.join("psendurance.service.d/user.conf"),
     )
     .unwrap();
-    let out = Command::new(analyze)
+    let out = Command::new(&analyze)
         .arg("verify")
         .arg(dir.join("psendurance.service"))
         .env("SYSTEMD_UNIT_PATH", format!("{}:", dir.display()))
@@ -486,6 +486,31 @@ fn systemd_unit_and_drop_in_verify() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     assert!(out.stderr.is_empty(), "{}", text(&out));
+
+    // The drop-in that restarts a crashed ofonod, over Debian's own unit.
+    let stock = Path::new("/lib/systemd/system/ofono.service");
+    if !stock.exists() {
+        eprintln!("ofono.service not installed: its drop-in not verified");
+        return;
+    }
+    std::fs::create_dir_all(dir.join("ofono.service.d")).unwrap();
+    std::fs::copy(stock, dir.join("ofono.service")).unwrap();
+    std::fs::copy(
+        script("ofono.service.d/restart.conf"),
+        dir.join("ofono.service.d/psendurance.conf"),
+    )
+    .unwrap();
+    let out = Command::new(analyze)
+        .args(["verify", "ofono.service"])
+        .env("SYSTEMD_UNIT_PATH", format!("{}:", dir.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("psendurance.conf"),
+        "{}",
+        text(&out)
+    );
 }
 
 // --------------------------------------------------------- D-Bus policy --
@@ -769,6 +794,13 @@ fn install_sh_dry_run_changes_nothing_and_uninstall_restores_the_root() {
         &root,
         dropin,
         &script("psendurance.service.d/user.conf"),
+        0o644,
+    );
+    let ofono_dropin = "etc/systemd/system/ofono.service.d/psendurance.conf";
+    assert_installed(
+        &root,
+        ofono_dropin,
+        &script("ofono.service.d/restart.conf"),
         0o644,
     );
     let policy = "etc/dbus-1/system.d/psendurance.conf";

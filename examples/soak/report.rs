@@ -42,6 +42,16 @@ pub fn render(cfg: &Config, o: &Outcome, machine: &str) -> String {
         o.stuck.len(),
         usize::from(o.exited.is_some())
     ));
+    s.push_str(&format!(
+        "ofonod ended on its own: {} (restarted 5 s later, as the shipped ofono.service drop-in has systemd do)\n",
+        o.ofono_deaths.len()
+    ));
+    for d in &o.ofono_deaths {
+        s.push_str(&format!(
+            "\n## ofonod ended: episode {} ({})\n\nlast lines of ofonod.log:\n```\n{}\n```\n",
+            d.index, d.status, d.log_tail
+        ));
+    }
     for st in &o.stuck {
         s.push_str(&format!(
             "\n## stuck: episode {} ({})\n\nAT lines (last 40 since the episode began):\n```\n{}\n```\ndaemon log tail:\n```\n{}\n```\n",

@@ -30,12 +30,21 @@ pub struct Stuck {
     pub log_tail: Vec<String>,
 }
 
+/// ofonod ending on its own (not one of the soak's restarts): the soak
+/// restarts it as the shipped `ofono.service` drop-in makes systemd do.
+pub struct OfonoDeath {
+    pub index: usize,
+    pub status: String,
+    pub log_tail: String,
+}
+
 pub struct Outcome {
     pub bound: Duration,
     pub episodes: usize,
     /// Recovery times per report row, from the end of the last fault.
     pub recoveries: BTreeMap<String, Vec<Duration>>,
     pub stuck: Vec<Stuck>,
+    pub ofono_deaths: Vec<OfonoDeath>,
     pub exited: Option<String>,
     pub mem: (ProcStat, ProcStat),
     pub elapsed: Duration,
@@ -81,6 +90,7 @@ pub fn run(cfg: &Config) -> Result<Outcome, String> {
         episodes: 0,
         recoveries: BTreeMap::new(),
         stuck: Vec::new(),
+        ofono_deaths: Vec::new(),
         exited: None,
         mem: (start, start),
         elapsed: Duration::ZERO,
@@ -91,10 +101,7 @@ pub fn run(cfg: &Config) -> Result<Outcome, String> {
         eprintln!("soak: {index}/{}: {}", cfg.events, shape.describe());
         let before = shape.run(&b, &mut rng, activation_timeout);
         let end = Instant::now();
-        let up = b.sim().wait_for(
-            |s| s.activation_count() > before && !s.active_cids().is_empty(),
-            bound,
-        );
+        let up = wait_up(&b, before, bound, index, &mut out.ofono_deaths);
         out.episodes = index;
         if up {
             let took = end.elapsed();
@@ -127,6 +134,44 @@ pub fn run(cfg: &Config) -> Result<Outcome, String> {
     out.elapsed = t0.elapsed();
     d.kill();
     Ok(out)
+}
+
+/// Whether a context comes up at the modem through a new activation within
+/// `bound`. If ofonod dies meanwhile, it is restarted after `RESTART_SEC`
+/// and the bound starts again from there.
+fn wait_up(
+    b: &Bench,
+    before: u32,
+    bound: Duration,
+    index: usize,
+    deaths: &mut Vec<OfonoDeath>,
+) -> bool {
+    const RESTART_SEC: Duration = Duration::from_secs(5);
+    let mut deadline = Instant::now() + bound;
+    loop {
+        let slice = deadline
+            .saturating_duration_since(Instant::now())
+            .min(Duration::from_millis(250));
+        if b.sim().wait_for(
+            |s| s.activation_count() > before && !s.active_cids().is_empty(),
+            slice,
+        ) {
+            return true;
+        }
+        if let Some(status) = b.ofono_died() {
+            eprintln!("soak: {index}: ofonod ended on its own ({status}); restarting it in 5 s");
+            deaths.push(OfonoDeath {
+                index,
+                status: status.to_string(),
+                log_tail: crate::bench::procs::tail(&b.ofono_log(), 30),
+            });
+            std::thread::sleep(RESTART_SEC);
+            b.start_ofono();
+            deadline = Instant::now() + bound;
+        } else if Instant::now() >= deadline {
+            return false;
+        }
+    }
 }
 
 /// The last `n` AT lines since log index `from`, with times relative to the first.

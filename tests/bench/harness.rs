@@ -219,6 +219,16 @@ impl Bench {
         }
     }
 
+    /// ofonod's exit status if it ended on its own (reaped here; the bench
+    /// then holds no ofonod until `start_ofono`); None while it runs or
+    /// when none was started.
+    pub fn ofono_died(&self) -> Option<ExitStatus> {
+        let mut held = self.ofonod();
+        let status = held.as_mut()?.try_wait().ok()??;
+        held.take();
+        Some(status)
+    }
+
     /// SIGKILL ofonod and reap it.
     pub fn kill_ofono(&self) {
         let child = self.ofonod().take();
