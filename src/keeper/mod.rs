@@ -328,6 +328,16 @@ impl Keeper {
             self.read("/", Method::GetModems, now);
             return;
         };
+        // A stable link needs only its context read: oFono deactivates or
+        // removes the context whenever the modem, radio or attach go, and
+        // that reading leads on to the rest. One call per poll when idle.
+        if self.link.up
+            && self.link.stable
+            && let Some(ctx) = self.chosen_context().map(|c| c.path.clone())
+        {
+            self.read(&ctx, Method::GetProperties(Iface::ConnectionContext), now);
+            return;
+        }
         self.read(&modem, Method::GetProperties(Iface::Modem), now);
         // Registration matters while the link is down (roaming, stalls);
         // while it is up its signals keep the status file current.

@@ -247,6 +247,51 @@ fn a_silent_loss_is_found_by_the_next_poll() {
 }
 
 #[test]
+fn a_stable_link_costs_one_read_per_poll() {
+    let mut s = up();
+    s.run_until(125.0); // stable after 120 s
+    let before = s.fake.log.len();
+    s.run_until(185.0); // two polls
+    let calls: Vec<String> = s.fake.log[before..]
+        .iter()
+        .map(|c| format!("{} {}", c.path, c.method.describe()))
+        .collect();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls.iter().all(|c| c.starts_with(CTX)), "{calls:?}");
+}
+
+#[test]
+fn a_silent_radio_loss_under_a_stable_link_is_found_by_the_next_poll() {
+    let mut s = up();
+    s.run_until(125.0);
+    s.silently(|f| {
+        f.online = false;
+        f.attached = false;
+        f.contexts[0].active = false;
+    });
+    s.run_until(157.0);
+    assert!(s.fake.online && s.fake.active(CTX), "{}", s.log_text());
+    let again = s.activations()[1];
+    assert!((125.0..=155.0).contains(&again), "{:?}", s.activations());
+}
+
+#[test]
+fn a_silent_power_loss_under_a_stable_link_is_found_by_the_next_poll() {
+    let mut s = up();
+    s.run_until(125.0);
+    s.silently(|f| {
+        f.powered = false;
+        f.online = false;
+        f.attached = false;
+        f.contexts[0].active = false;
+    });
+    s.run_until(157.0);
+    assert!(s.fake.powered && s.fake.active(CTX), "{}", s.log_text());
+    let again = s.activations()[1];
+    assert!((125.0..=155.0).contains(&again), "{:?}", s.activations());
+}
+
+#[test]
 fn a_ghost_context_is_reset_once_attached_again() {
     let mut s = up();
     s.world(|f| f.network_up = false);
