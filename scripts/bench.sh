@@ -3,8 +3,10 @@
 # written as Markdown, path printed at the end): reaction times next to a
 # minimal reference re-activator, start-up, stripped size, memory over many
 # recoveries, idle cost, each next to its budget. Needs root, like the bench.
-#   scripts/bench.sh [--quick] [--episodes N] [--recoveries N] [--startups N]
-#                    [--idle SECS] [--poll-window SECS] [--out FILE]
+#   scripts/bench.sh [--lean] [--quick] [--episodes N] [--recoveries N]
+#                    [--startups N] [--idle SECS] [--poll-window SECS] [--out FILE]
+# --lean measures the binary of scripts/build-lean.sh (std without its
+# backtrace printer, as the Pi build has it) instead of `cargo build --release`.
 # Figures are noisy while other jobs share the machine; the reference column
 # is taken alongside so that ratios still mean something.
 set -eu
@@ -16,6 +18,13 @@ fi
 sh scripts/bench-deps.sh
 cargo build --quiet --release --bin psendurance --example bench --example reference
 dir="${CARGO_TARGET_DIR:-target}/release"
+bin="$dir/psendurance"
+out="${CARGO_TARGET_DIR:-target}/bench.md"
+if [ "${1:-}" = --lean ]; then
+    shift
+    LEAN_OUT="${CARGO_TARGET_DIR:-target}/lean/psendurance" sh scripts/build-lean.sh
+    bin="${CARGO_TARGET_DIR:-target}/lean/psendurance"
+    out="${CARGO_TARGET_DIR:-target}/bench-lean.md"
+fi
 echo "bench.sh: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u '+%Y-%m-%d %H:%M UTC')" >&2
-exec "$dir/examples/bench" --bin "$dir/psendurance" --reference "$dir/examples/reference" \
-    --out "${CARGO_TARGET_DIR:-target}/bench.md" "$@"
+exec "$dir/examples/bench" --bin "$bin" --reference "$dir/examples/reference" --out "$out" "$@"
