@@ -26,7 +26,15 @@ pub struct Edges {
     last_resort: Option<LastResort>,
     notifier: Option<Notifier>,
     status_warned: bool,
+    /// The newest snapshot not yet written, and when it is due.
+    status: Option<(Box<Status>, Instant)>,
 }
+
+/// A snapshot is written this long after the change that made it, with any
+/// changes that follow within that time: recovery changes state in bursts,
+/// and a write (fsync, rename) would delay the calls of the burst by a
+/// millisecond each (bench: attach -> activation).
+const STATUS_SETTLE: Duration = Duration::from_millis(20);
 
 impl Edges {
     pub fn new(cfg: EdgeConfig) -> Edges {
@@ -50,6 +58,7 @@ impl Edges {
             last_resort,
             notifier: Notifier::from_env(Instant::now()),
             status_warned: false,
+            status: None,
         }
     }
 
@@ -120,14 +129,31 @@ impl Edges {
         }
     }
 
-    pub fn stopping(&self) {
+    pub fn stopping(&mut self) {
+        self.write_status();
         if let Some(n) = self.notifier.as_ref() {
             n.stopping();
         }
     }
 
-    /// Rewrites the status file (and metrics file) from a new snapshot.
-    pub fn publish(&mut self, status: &Status) {
+    /// Takes a new snapshot; it is written within `STATUS_SETTLE`.
+    pub fn publish(&mut self, status: Box<Status>, now: Instant) {
+        let due = self
+            .status
+            .take()
+            .map_or(now + STATUS_SETTLE, |(_, due)| due);
+        self.status = Some((status, due));
+    }
+
+    /// Writes the pending snapshot now, if any.
+    fn write_status(&mut self) {
+        if let Some((status, _)) = self.status.take() {
+            self.write_files(&status);
+        }
+    }
+
+    /// Rewrites the status file (and metrics file) from a snapshot.
+    fn write_files(&mut self, status: &Status) {
         let (now, wall) = (Instant::now(), SystemTime::now());
         let mut files = Vec::new();
         if let Some(path) = &self.cfg.status_file {
@@ -160,13 +186,17 @@ impl Edges {
     pub fn deadline(&self) -> Option<Instant> {
         let probe = self.probe.as_ref().map(|(_, _, p)| p.deadline());
         let ping = self.notifier.as_ref().and_then(Notifier::deadline);
-        probe.into_iter().chain(ping).min()
+        let status = self.status.as_ref().map(|(_, due)| *due);
+        probe.into_iter().chain(ping).chain(status).min()
     }
 
     /// A finished probe, if any; also reaps finished children.
     pub fn check(&mut self, now: Instant) -> Option<Event> {
         if let Some(n) = self.notifier.as_mut() {
             n.tick(now);
+        }
+        if self.status.as_ref().is_some_and(|(_, due)| *due <= now) {
+            self.write_status();
         }
         if let Some(lr) = self.last_resort.as_mut() {
             lr.reap();

@@ -25,11 +25,10 @@ impl Log for Stderr {
             Level::Warn => "warning: ",
             _ => "",
         };
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "psendurance: {tag}{}",
-            record.args()
-        );
+        // One write per line: stderr is unbuffered, and three small writes
+        // to a pipe cost more than formatting first.
+        let line = format!("psendurance: {tag}{}\n", record.args());
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }
 
     fn flush(&self) {}

@@ -131,9 +131,16 @@ pub fn run(keeper: &mut Keeper, signals: &mut Signals, edges: &mut Edges) -> i32
         let until = Instant::now() + retry;
         retry = (retry * 2).min(RECONNECT_CAP);
         while Instant::now() < until {
-            wait(&[(signals.fd(), true, false)], Some(until));
+            // The edges keep their own deadlines (watchdog pings, the status
+            // file) while the bus is away.
+            let wake = edges.deadline().map_or(until, |d| d.min(until));
+            wait(&[(signals.fd(), true, false)], Some(wake));
             for request in signals.take() {
                 keeper.handle(Event::Request(request), Instant::now());
+            }
+            let now = Instant::now();
+            if let Some(event) = edges.check(now) {
+                keeper.handle(event, now);
             }
             if let Some(code) = perform(keeper, None, edges) {
                 return code;
@@ -203,7 +210,7 @@ fn perform(keeper: &mut Keeper, mut bus: Option<&mut Bus>, edges: &mut Edges) ->
             }
             Action::UsbAuthorize { device, authorized } => edges.usb(&device, authorized),
             Action::LastResort => edges.last_resort(),
-            Action::Publish(status) => edges.publish(&status),
+            Action::Publish(status) => edges.publish(status, Instant::now()),
             Action::Call(call) => {
                 // Without a bus the keeper hears of the loss, not of each call.
                 let Some(bus) = bus.as_deref_mut() else {

@@ -7,6 +7,10 @@ use std::fs;
 pub struct ProcStat {
     /// VmRSS, KiB.
     pub rss_kb: u64,
+    /// RssAnon, KiB: heap, stack and written data, what a leak would grow;
+    /// unlike the private figure it does not depend on whether another
+    /// process maps the same binary.
+    pub anon_kb: u64,
     /// Private_Clean + Private_Dirty from smaps_rollup, KiB.
     pub private_kb: u64,
     /// Entries in /proc/PID/fd.
@@ -30,6 +34,7 @@ impl ProcStat {
         let sched = fs::read_to_string(format!("{dir}/schedstat")).unwrap_or_default();
         Some(ProcStat {
             rss_kb: field_kb(&status, "VmRSS:"),
+            anon_kb: field_kb(&status, "RssAnon:"),
             private_kb: field_kb(&rollup, "Private_Clean:") + field_kb(&rollup, "Private_Dirty:"),
             fds: fs::read_dir(format!("{dir}/fd")).map_or(0, |d| d.count() as u64),
             cpu_ticks: cpu_ticks(&stat),

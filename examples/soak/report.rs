@@ -34,8 +34,9 @@ pub fn render(cfg: &Config, o: &Outcome, machine: &str) -> String {
     }
     let (a, b) = o.mem;
     s.push_str(&format!(
-        "\nmemory: VmRSS {} → {} KiB, private {} → {} KiB; fds {} → {}\n",
-        a.rss_kb, b.rss_kb, a.private_kb, b.private_kb, a.fds, b.fds
+        "\nmemory: VmRSS {} → {} KiB, of which anonymous {} → {} KiB; private {} → {} KiB \
+         (the binary's pages count as private only while no other process runs it); fds {} → {}\n",
+        a.rss_kb, b.rss_kb, a.anon_kb, b.anon_kb, a.private_kb, b.private_kb, a.fds, b.fds
     ));
     s.push_str(&format!(
         "stuck episodes: {}; daemon exits: {}\n",
