@@ -219,6 +219,11 @@ impl Bench {
         }
     }
 
+    /// Kill the bench's dbus-daemon: the system bus goes away for good.
+    pub fn kill_bus(&mut self) {
+        procs::kill_and_reap(&mut self.bus.child);
+    }
+
     /// ofonod's exit status if it ended on its own (reaped here; the bench
     /// then holds no ofonod until `start_ofono`); None while it runs or
     /// when none was started.

@@ -101,3 +101,64 @@ fn notifies_systemd_and_keeps_the_status_file() {
         Some(0)
     );
 }
+
+#[test]
+fn the_watchdog_is_pinged_while_the_bus_is_away() {
+    let mut b = bench();
+    let socket = b.dir().join("notify");
+    let systemd = UnixDatagram::bind(&socket).unwrap();
+    systemd
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
+    let mut d = b.spawn_daemon_spec(&DaemonSpec {
+        bin: b.daemon_bin.clone().unwrap(),
+        args: args(&[]).iter().map(|s| s.to_string()).collect(),
+        env: vec![
+            ("NOTIFY_SOCKET".into(), socket.display().to_string()),
+            ("WATCHDOG_USEC".into(), "200000".into()),
+        ],
+        ..DaemonSpec::default()
+    });
+    let mut buf = [0u8; 256];
+    let mut recv = || {
+        let n = systemd.recv(&mut buf).expect("no notification");
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    };
+    assert!(recv().starts_with("READY=1"), "{}", log_of(&d));
+    assert!(
+        b.sim()
+            .wait_for(|s| !s.active_cids().is_empty(), Duration::from_secs(10))
+    );
+
+    // The bus is gone for longer than the watchdog period and the first
+    // reconnect delay (1 s): systemd must still hear from a loop that lives.
+    b.kill_bus();
+    assert!(
+        d.wait_log(
+            "cannot reach the system bus",
+            Instant::now() - Duration::from_secs(5),
+            Duration::from_secs(5)
+        )
+        .is_some(),
+        "{}",
+        log_of(&d)
+    );
+    while recv() != "WATCHDOG=1" {}
+    let t = Instant::now();
+    for _ in 0..5 {
+        assert_eq!(recv(), "WATCHDOG=1", "{}", log_of(&d));
+    }
+    let five = t.elapsed();
+    assert!(
+        five < Duration::from_millis(900),
+        "watchdog pings while the bus is away came too slowly: {five:?}"
+    );
+    assert!(d.is_running(), "{}", log_of(&d));
+    d.signal(libc::SIGTERM).unwrap();
+    assert_eq!(
+        d.wait_exit(Duration::from_secs(3)).and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        log_of(&d)
+    );
+}
