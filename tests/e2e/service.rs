@@ -4,7 +4,7 @@
 use std::os::unix::net::UnixDatagram;
 use std::time::{Duration, Instant};
 
-use crate::bench::DaemonSpec;
+use crate::bench::{Bench, Daemon, DaemonSpec};
 use crate::{args, bench, log_of};
 
 fn read_until(path: &std::path::Path, want: &[&str], timeout: Duration) -> String {
@@ -22,24 +22,16 @@ fn read_until(path: &std::path::Path, want: &[&str], timeout: Duration) -> Strin
     }
 }
 
-#[test]
-fn notifies_systemd_and_keeps_the_status_file() {
-    let b = bench();
+/// Plays systemd: a notify socket in the bench dir, and the daemon started
+/// with NOTIFY_SOCKET and a 200 ms watchdog. Returns the socket (reads time
+/// out after `timeout`) and the daemon.
+fn under_systemd(b: &Bench, extra: &[String], timeout: Duration) -> (Systemd, Daemon) {
     let socket = b.dir().join("notify");
-    let systemd = UnixDatagram::bind(&socket).unwrap();
-    systemd
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let status = b.dir().join("run/status");
-    let metrics = b.dir().join("metrics.prom");
+    let sock = UnixDatagram::bind(&socket).unwrap();
+    sock.set_read_timeout(Some(timeout)).unwrap();
     let mut daemon_args: Vec<String> = args(&[]).iter().map(|s| s.to_string()).collect();
-    daemon_args.extend([
-        "--status-file".into(),
-        status.display().to_string(),
-        "--metrics-file".into(),
-        metrics.display().to_string(),
-    ]);
-    let mut d = b.spawn_daemon_spec(&DaemonSpec {
+    daemon_args.extend_from_slice(extra);
+    let d = b.spawn_daemon_spec(&DaemonSpec {
         bin: b.daemon_bin.clone().unwrap(),
         args: daemon_args,
         env: vec![
@@ -48,11 +40,33 @@ fn notifies_systemd_and_keeps_the_status_file() {
         ],
         ..DaemonSpec::default()
     });
-    let mut buf = [0u8; 256];
-    let mut recv = || {
-        let n = systemd.recv(&mut buf).expect("no notification");
+    (Systemd(sock), d)
+}
+
+struct Systemd(UnixDatagram);
+
+impl Systemd {
+    /// The next notification; panics when none comes in time.
+    fn recv(&self) -> String {
+        let mut buf = [0u8; 256];
+        let n = self.0.recv(&mut buf).expect("no notification");
         String::from_utf8_lossy(&buf[..n]).into_owned()
-    };
+    }
+}
+
+#[test]
+fn notifies_systemd_and_keeps_the_status_file() {
+    let b = bench();
+    let status = b.dir().join("run/status");
+    let metrics = b.dir().join("metrics.prom");
+    let extra = [
+        "--status-file".into(),
+        status.display().to_string(),
+        "--metrics-file".into(),
+        metrics.display().to_string(),
+    ];
+    let (systemd, mut d) = under_systemd(&b, &extra, Duration::from_secs(5));
+    let recv = || systemd.recv();
     assert!(recv().starts_with("READY=1"), "{}", log_of(&d));
     let t = Instant::now();
     for _ in 0..3 {
@@ -88,12 +102,9 @@ fn notifies_systemd_and_keeps_the_status_file() {
     assert!(prom.contains("psendurance_losses_total 1\n"), "{prom}");
 
     d.signal(libc::SIGTERM).unwrap();
-    let mut last = String::new();
-    while let Ok(n) = systemd.recv(&mut buf) {
-        last = String::from_utf8_lossy(&buf[..n]).into_owned();
-        if last != "WATCHDOG=1" {
-            break;
-        }
+    let mut last = recv();
+    while last == "WATCHDOG=1" {
+        last = recv();
     }
     assert_eq!(last, "STOPPING=1");
     assert_eq!(
@@ -105,25 +116,8 @@ fn notifies_systemd_and_keeps_the_status_file() {
 #[test]
 fn the_watchdog_is_pinged_while_the_bus_is_away() {
     let mut b = bench();
-    let socket = b.dir().join("notify");
-    let systemd = UnixDatagram::bind(&socket).unwrap();
-    systemd
-        .set_read_timeout(Some(Duration::from_secs(3)))
-        .unwrap();
-    let mut d = b.spawn_daemon_spec(&DaemonSpec {
-        bin: b.daemon_bin.clone().unwrap(),
-        args: args(&[]).iter().map(|s| s.to_string()).collect(),
-        env: vec![
-            ("NOTIFY_SOCKET".into(), socket.display().to_string()),
-            ("WATCHDOG_USEC".into(), "200000".into()),
-        ],
-        ..DaemonSpec::default()
-    });
-    let mut buf = [0u8; 256];
-    let mut recv = || {
-        let n = systemd.recv(&mut buf).expect("no notification");
-        String::from_utf8_lossy(&buf[..n]).into_owned()
-    };
+    let (systemd, mut d) = under_systemd(&b, &[], Duration::from_secs(3));
+    let recv = || systemd.recv();
     assert!(recv().starts_with("READY=1"), "{}", log_of(&d));
     assert!(
         b.sim()
