@@ -76,11 +76,10 @@ impl Log for Syslog {
     }
 
     fn log(&self, record: &Record) {
-        let line = record.args().to_string();
         let Ok(mut logger) = self.logger.lock() else {
             return;
         };
-        if !Syslog::send(&mut logger, record.level(), line.clone()) {
+        if !Syslog::send(&mut logger, record.level(), record.args().to_string()) {
             // The syslog daemon restarted: its socket is new. Reconnect once.
             let format = logger.formatter.clone();
             let fresh = match &self.path {
@@ -89,7 +88,7 @@ impl Log for Syslog {
             };
             if let Ok(fresh) = fresh {
                 *logger = fresh;
-                Syslog::send(&mut logger, record.level(), line);
+                Syslog::send(&mut logger, record.level(), record.args().to_string());
             }
         }
     }

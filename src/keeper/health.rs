@@ -399,11 +399,10 @@ impl Keeper {
                 let present = self.world.sim.as_ref().and_then(|s| s.bool("Present"));
                 (present != Some(false)).then_some(Stall::Sim)
             }
+            // Roaming without --roaming is RoamingBlocked, not WaitingAttach.
             Some(Phase::WaitingAttach(_)) => {
                 let status = self.world.netreg.as_ref().and_then(|n| n.str("Status"));
-                let usable =
-                    status == Some("registered") || (status == Some("roaming") && self.cfg.roaming);
-                usable.then_some(Stall::Attach)
+                matches!(status, Some("registered" | "roaming")).then_some(Stall::Attach)
             }
             _ => None,
         };

@@ -260,12 +260,12 @@ impl Keeper {
         // it (fewer calls while oFono is busy bringing the modem up).
         let sim = self.world.sim.as_ref().filter(|_| self.world.cm.is_none());
         let unknown = [
-            (&sim.cloned(), Iface::SimManager),
-            (&self.world.netreg, Iface::NetworkRegistration),
-            (&self.world.cm, Iface::ConnectionManager),
+            (sim, Iface::SimManager),
+            (self.world.netreg.as_ref(), Iface::NetworkRegistration),
+            (self.world.cm.as_ref(), Iface::ConnectionManager),
         ]
         .into_iter()
-        .filter(|(o, _)| o.as_ref().is_some_and(|o| !o.known()))
+        .filter(|(o, _)| o.is_some_and(|o| !o.known()))
         .map(|(_, i)| i)
         .collect::<Vec<_>>();
         for iface in unknown {
