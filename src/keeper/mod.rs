@@ -328,13 +328,14 @@ impl Keeper {
             self.read("/", Method::GetModems, now);
             return;
         };
-        // A stable link needs only its context read: oFono deactivates or
-        // removes the context whenever the modem, radio or attach go, and
-        // that reading leads on to the rest. One call per poll when idle.
+        // A stable link needs only what defines it read. When the modem or
+        // radio goes, oFono removes the context (the read fails); a detach
+        // leaves it Active=true (a ghost) and only Attached tells.
         if self.link.up
             && self.link.stable
             && let Some(ctx) = self.chosen_context().map(|c| c.path.clone())
         {
+            self.read(&modem, Method::GetProperties(Iface::ConnectionManager), now);
             self.read(&ctx, Method::GetProperties(Iface::ConnectionContext), now);
             return;
         }

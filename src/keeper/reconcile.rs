@@ -377,12 +377,15 @@ impl Keeper {
         self.link.losses += 1;
         self.link.since = None;
         self.link_lost_health();
-        let reason = self.loss_reason.take().unwrap_or_else(|| {
-            // Nothing told us why: what else we believe may be stale too
-            // (a stable link polls only its context). Read it all now.
+        // A stable link was polled for its context and packet service only:
+        // what else we believe may be stale. Read it all now.
+        if self.link.stable {
             self.next_poll = now;
-            "no longer active".into()
-        });
+        }
+        let reason = self
+            .loss_reason
+            .take()
+            .unwrap_or_else(|| "no longer active".into());
         self.outage = Some(super::Outage {
             start: now,
             end: None,

@@ -247,7 +247,7 @@ fn a_silent_loss_is_found_by_the_next_poll() {
 }
 
 #[test]
-fn a_stable_link_costs_one_read_per_poll() {
+fn a_stable_link_costs_two_reads_per_poll() {
     let mut s = up();
     s.run_until(125.0); // stable after 120 s
     let before = s.fake.log.len();
@@ -256,8 +256,37 @@ fn a_stable_link_costs_one_read_per_poll() {
         .iter()
         .map(|c| format!("{} {}", c.path, c.method.describe()))
         .collect();
-    assert_eq!(calls.len(), 2, "{calls:?}");
-    assert!(calls.iter().all(|c| c.starts_with(CTX)), "{calls:?}");
+    assert_eq!(
+        calls,
+        [
+            "/m ConnectionManager.GetProperties",
+            "/m/context1 ConnectionContext.GetProperties",
+        ]
+        .repeat(2)
+    );
+}
+
+#[test]
+fn a_ghost_whose_detach_went_unheard_is_found_by_the_next_poll() {
+    // A detach leaves the context Active=true; only Attached tells.
+    let mut s = up();
+    s.run_until(125.0);
+    s.silently(|f| {
+        f.network_up = false;
+        f.attached = false;
+    });
+    assert!(s.fake.active(CTX), "the fake keeps a ghost, as oFono does");
+    s.run_until(155.0);
+    assert_eq!(
+        s.logged("inactive: packet service detached"),
+        1,
+        "{}",
+        s.log_text()
+    );
+    s.world(|f| f.network_up = true);
+    s.run_until(156.0);
+    assert_eq!(s.activations().len(), 2, "{}", s.log_text());
+    assert!(s.fake.active(CTX));
 }
 
 /// A loss that no signal told of, under a link that has been stable for a
