@@ -10,8 +10,12 @@
 #     symbol-version stubs for any glibc from 2.17 and its own musl;
 #   - cargo-zigbuild, built by the machine's `cargo install`.
 #
-# The caller sets CACHE and defines step MESSAGE, die MESSAGE and
-# as_root WHAT (fails unless root). Functions:
+# The caller sets CACHE and ZT_PROG (its name in messages) before sourcing
+# this file, which also gives it START (when it was sourced) and
+#   step MESSAGE   a progress line with the seconds since START
+#   die MESSAGE    a FAIL line, exit 1
+#   as_root WHAT   die unless root
+# Functions:
 #   zt_rust        unpacked Rust toolchain; sets RUST and RUST_LIBS
 #   zt_zig         zig; sets ZIG
 #   zt_zigbuild    cargo-zigbuild; sets ZIGBUILD
@@ -29,6 +33,16 @@
 # "backtrace,panic-unwind": the symbolizer (gimli, addr2line, object,
 # miniz_oxide, rustc-demangle) then makes up about a third of the binary, and
 # with panic = "abort" and a stripped binary it has nothing to print anyway.
+
+START=$(date +%s)
+step() { echo "$ZT_PROG: [$(($(date +%s) - START))s] $*" >&2; }
+die() {
+    echo "$ZT_PROG: FAIL: $*" >&2
+    exit 1
+}
+as_root() {
+    [ "$(id -u)" -eq 0 ] || die "need root to $*"
+}
 
 ZIGLANG_VERSION=0.17.1
 CARGO_ZIGBUILD_VERSION=0.24.1

@@ -17,18 +17,10 @@ cd "$(dirname "$0")/.."
 
 CACHE=${ARMV6_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/psendurance-armv6}
 OUT=${LEAN_OUT:-target/lean/psendurance}
-START=$(date +%s)
-step() { echo "build-lean: [$(($(date +%s) - START))s] $*" >&2; }
-die() {
-    echo "build-lean: FAIL: $*" >&2
-    exit 1
-}
-as_root() {
-    [ "$(id -u)" -eq 0 ] || die "need root to $*"
-}
-
+ZT_PROG=build-lean
 # shellcheck source=cross/zig-toolchain.sh
 . cross/zig-toolchain.sh
+
 mkdir -p "$CACHE"
 zt_rust
 HOST=$(LD_LIBRARY_PATH="$RUST_LIBS" "$RUST/usr/bin/rustc" -vV | sed -n 's/^host: //p')

@@ -69,15 +69,9 @@ SYSROOT=$CACHE/sysroot-$TARGET-glibc$GLIBC
 # glibc 2.34 the pthread, dl and libm functions live in their own libraries.
 ALLOWED_EXTRA_NEEDED="libpthread.so.0 libdl.so.2 libm.so.6 libgcc_s.so.1"
 
-START=$(date +%s)
-step() { echo "build-pi: [$(($(date +%s) - START))s] $*" >&2; }
-die() {
-    echo "build-pi: FAIL: $*" >&2
-    exit 1
-}
-as_root() {
-    [ "$(id -u)" -eq 0 ] || die "need root to $*"
-}
+ZT_PROG=build-pi
+# shellcheck source=cross/zig-toolchain.sh
+. cross/zig-toolchain.sh
 FAILED=""
 fail() {
     echo "build-pi: FAIL: $*" >&2
@@ -90,8 +84,6 @@ command -v cmake >/dev/null || die "cmake not found (needed to build expat for t
 command -v pkg-config >/dev/null || die "pkg-config not found"
 
 # --- toolchain ----------------------------------------------------------------
-# shellcheck source=cross/zig-toolchain.sh
-. cross/zig-toolchain.sh
 zt_setup
 
 # --- orig tarballs of dbus and expat ------------------------------------------

@@ -41,15 +41,9 @@ TARGET=arm-unknown-linux-musleabihf
 ARM_TARGET_DIR=${ARMV6_TARGET_DIR:-$CACHE/target}
 E2E_TEST=${ARMV6_E2E_TEST:-bringup::cold_start_activates_with_the_apn_given}
 
-START=$(date +%s)
-step() { echo "check-armv6: [$(($(date +%s) - START))s] $*" >&2; }
-die() {
-    echo "check-armv6: FAIL: $*" >&2
-    exit 1
-}
-as_root() {
-    [ "$(id -u)" -eq 0 ] || die "need root to $*"
-}
+ZT_PROG=check-armv6
+# shellcheck source=cross/zig-toolchain.sh
+. cross/zig-toolchain.sh
 
 mkdir -p "$CACHE"
 
@@ -64,8 +58,6 @@ if [ -z "$QEMU" ]; then
 fi
 
 # --- toolchain: Debian's Rust, zig, cargo-zigbuild (cross/zig-toolchain.sh) --
-# shellcheck source=cross/zig-toolchain.sh
-. cross/zig-toolchain.sh
 zt_setup
 LD_LIBRARY_PATH="$RUST_LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$RUST/usr/bin/rustc" --print target-list |
     grep -qx "$TARGET" || die "rustc knows no target $TARGET"
