@@ -51,18 +51,7 @@ pub fn up(b: &Bench, d: &Daemon, since: Instant) -> Result<(), String> {
         Err(format!(
             "no active context within {bound:?} (bench {}):\n{}",
             b.dir().display(),
-            tail(d, 20)
+            d.tail(20)
         ))
     }
-}
-
-/// The client's last `n` output lines.
-pub fn tail(d: &Daemon, n: usize) -> String {
-    let lines = d.lines();
-    let from = lines.len().saturating_sub(n);
-    lines[from..]
-        .iter()
-        .map(|(_, l)| l.as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
 }

@@ -75,7 +75,7 @@ pub fn run(args: &Args, ours: &Client, reference: &Client) -> Result<Session, St
             ] {
                 for _ in 0..n {
                     let e = reaction::episode(b, d, loss, BOUND)
-                        .map_err(|e| format!("{e}\n{}", clients::tail(d, 20)))?;
+                        .map_err(|e| format!("{e}\n{}", d.tail(20)))?;
                     side.attach.extend(e.attach_to_activate);
                     let lost = match loss {
                         Loss::Reset => &mut side.reset,
@@ -101,7 +101,7 @@ pub fn run(args: &Args, ours: &Client, reference: &Client) -> Result<Session, St
     );
     while done < args.recoveries {
         reaction::episode(&b_ours, &d_ours, Loss::Reset, BOUND)
-            .map_err(|e| format!("{e}\n{}", clients::tail(&d_ours, 20)))?;
+            .map_err(|e| format!("{e}\n{}", d_ours.tail(20)))?;
         done += 1;
     }
     s.ours.mem.push((done, mem(&d_ours)?));

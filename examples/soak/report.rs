@@ -59,7 +59,7 @@ pub fn render(cfg: &Config, o: &Outcome, machine: &str) -> String {
             st.index,
             st.what,
             st.at_lines.join("\n"),
-            st.log_tail.join("\n")
+            st.log_tail
         ));
     }
     if let Some(e) = &o.exited {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::episode::Shape;
 use super::rng::Rng;
-use crate::bench::{Bench, BenchOptions, Daemon, DaemonSpec, Dir};
+use crate::bench::{Bench, BenchOptions, DaemonSpec, Dir};
 use crate::common::dur;
 use crate::common::procstat::ProcStat;
 
@@ -27,7 +27,7 @@ pub struct Stuck {
     pub index: usize,
     pub what: String,
     pub at_lines: Vec<String>,
-    pub log_tail: Vec<String>,
+    pub log_tail: String,
 }
 
 /// ofonod ending on its own (not one of the soak's restarts): the soak
@@ -80,7 +80,7 @@ pub fn run(cfg: &Config) -> Result<Outcome, String> {
         ..DaemonSpec::default()
     });
     if !b.sim().wait_for(|s| !s.active_cids().is_empty(), bound) {
-        return Err(format!("never came up:\n{}", tail(&d, 30).join("\n")));
+        return Err(format!("never came up:\n{}", d.tail(30)));
     }
     let pid = d.pid();
     let start = ProcStat::read(pid).ok_or("the daemon exited at start")?;
@@ -111,14 +111,14 @@ pub fn run(cfg: &Config) -> Result<Outcome, String> {
                 index,
                 what: shape.describe(),
                 at_lines: at_lines(&b, from, 40),
-                log_tail: tail(&d, 40),
+                log_tail: d.tail(40),
             });
         }
         if !d.is_running() {
             let status = d.wait_exit(Duration::ZERO);
             out.exited = Some(format!(
                 "exited during episode {index} ({status:?}):\n{}",
-                tail(&d, 40).join("\n")
+                d.tail(40)
             ));
             break;
         }
@@ -188,12 +188,4 @@ fn at_lines(b: &Bench, from: usize, n: usize) -> Vec<String> {
             })
             .collect()
     })
-}
-
-fn tail(d: &Daemon, n: usize) -> Vec<String> {
-    let lines = d.lines();
-    lines[lines.len().saturating_sub(n)..]
-        .iter()
-        .map(|(_, l)| l.clone())
-        .collect()
 }

@@ -93,6 +93,16 @@ impl Daemon {
             .clone()
     }
 
+    /// The last `n` output lines, one per line.
+    pub fn tail(&self, n: usize) -> String {
+        let lines = self.lines();
+        lines[lines.len().saturating_sub(n)..]
+            .iter()
+            .map(|(_, l)| l.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// The first line at or after `since` containing `needle`.
     pub fn wait_log(&self, needle: &str, since: Instant, timeout: Duration) -> Option<String> {
         let deadline = Instant::now() + timeout;

@@ -281,11 +281,6 @@ impl Bench {
             |m| m.and_then(|m| ofono::prop_u64(m, "Strength")) == Some(want),
         )
     }
-
-    /// Time since `t`, for timing reports.
-    pub fn since(t: Instant) -> Duration {
-        t.elapsed()
-    }
 }
 
 impl Drop for Bench {

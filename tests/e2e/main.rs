@@ -90,8 +90,7 @@ pub fn up(b: &Bench, extra: &[&str]) -> Daemon {
 }
 
 pub fn log_of(d: &Daemon) -> String {
-    let lines: Vec<String> = d.lines().into_iter().map(|(_, l)| l).collect();
-    lines.join("\n")
+    d.tail(usize::MAX)
 }
 
 /// Injects a fault once the link is up; returns how long until a new
