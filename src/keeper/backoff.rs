@@ -36,14 +36,6 @@ impl Backoff {
             }
         }
     }
-
-    pub fn max(&self) -> Duration {
-        self.max
-    }
-
-    pub fn reset(&mut self) {
-        self.failures = 0;
-    }
 }
 
 #[cfg(test)]
@@ -64,7 +56,5 @@ mod tests {
             b.fail();
         }
         assert_eq!(b.current(), Duration::from_secs(300));
-        b.reset();
-        assert_eq!(b.fail(), Duration::ZERO);
     }
 }

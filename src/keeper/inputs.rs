@@ -1,12 +1,18 @@
 //! Turning replies, errors, timeouts and signals into the keeper's picture.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use super::cause::Cause;
 use super::errors::{ErrorClass, classify};
 use super::model::Object;
-use super::{Keeper, Pending, human};
+use super::{Keeper, Pending, Step, human};
 use crate::events::{CallError, Iface, Level, Method, Reply, Signal};
 use crate::value::Value;
+
+/// How soon after our own deactivation a failed activation is blamed on
+/// oFono's unfinished PPP teardown, and how long it is given to finish.
+const TEARDOWN_WINDOW: Duration = Duration::from_secs(5);
+const TEARDOWN_SETTLE: Duration = Duration::from_millis(500);
 
 impl Keeper {
     pub(super) fn on_reply(
@@ -41,8 +47,8 @@ impl Keeper {
                 let modems = list.into_iter().map(|(p, props)| Object::with(&p, props));
                 self.world.modems = Some(modems.collect());
                 if self.world.modem().is_none() && self.world.modem.is_some() {
-                    self.loss_reason = Some("modem gone".into());
-                    self.world.forget_modem();
+                    self.loss_reason = Some(Cause::ModemGone);
+                    self.forget_modem();
                 }
             }
             (Method::GetProperties(iface), Reply::Props(props)) => {
@@ -57,6 +63,7 @@ impl Keeper {
                 }
             }
             (Method::AddContext(_), Reply::Path(created)) => {
+                self.retries.succeeded(Step::AddContext, path);
                 self.log(Level::Info, format!("created context {created}"));
                 if let Some(list) = self.world.contexts.as_mut()
                     && !list.iter().any(|c| c.path == created)
@@ -68,6 +75,7 @@ impl Keeper {
                 self.on_set(iface, path, name, value, now)
             }
             (Method::EnterPin(..), _) => {
+                self.retries.succeeded(Step::EnterPin, path);
                 self.log(Level::Info, "SIM accepted the PIN".into());
                 if let Some(sim) = self.world.sim.as_mut() {
                     sim.set("PinRequired", Value::Str("none".into()));
@@ -81,7 +89,7 @@ impl Keeper {
         }
     }
 
-    fn on_set(&mut self, iface: Iface, path: &str, name: &str, value: Value, now: Instant) {
+    fn on_set(&mut self, iface: Iface, path: &str, name: &'static str, value: Value, now: Instant) {
         let on = value.as_bool();
         if let Some(obj) = self.object_mut(iface, path) {
             obj.set(name, value);
@@ -91,17 +99,38 @@ impl Keeper {
         }
         match (iface, name, on) {
             (Iface::ConnectionContext, "Active", Some(true)) => {
+                // The reply comes before the `Settings` signal: what we read
+                // meanwhile is oFono's half-filled state (`Method: dhcp`, no
+                // address). Only the settings that follow may configure.
+                if let Some(ctx) = self.world.context_mut(path) {
+                    ctx.unset("Settings");
+                    ctx.unset("IPv6.Settings");
+                }
+                // Its backoff stays until the link holds: a network that
+                // tears every context down at once is not hammered.
                 self.link.activations += 1;
                 self.health.activation_streak = 0;
             }
-            (Iface::Modem, "Powered", Some(false)) => {
-                self.world.forget_modem_interfaces();
-                self.abandon_modem_objects(path, "modem powered off", now);
+            (Iface::ConnectionContext, "Active", _) => {
+                self.own_deactivation = Some((path.to_string(), now));
             }
-            // oFono may not signal a power state it already had (after a
-            // reset): read it back rather than trust silence.
-            (Iface::Modem, "Powered", _) => self.reread(Iface::Modem, path, now),
-            _ => {}
+            (Iface::Modem, "Powered", Some(false)) => {
+                self.lowered_by_us = true;
+                self.world.forget_modem_interfaces();
+                self.abandon_modem_objects(path, "modem powered off");
+            }
+            (Iface::Modem | Iface::ConnectionManager, "Online" | "Powered", Some(false)) => {
+                self.lowered_by_us = true;
+            }
+            _ => {
+                // The step worked: its own pace starts over.
+                self.retries.succeeded(Step::Set(iface, name), path);
+                // oFono may not signal a power state it already had (after
+                // a reset): read it back rather than trust silence.
+                if (iface, name) == (Iface::Modem, "Powered") {
+                    self.reread(Iface::Modem, path, now);
+                }
+            }
         }
     }
 
@@ -138,6 +167,9 @@ impl Keeper {
         }
         if call.is_activation() {
             self.link.failures += 1;
+            if self.settling_after_own_deactivation(&call, &err, now) {
+                return;
+            }
             self.activation_failed(now);
         }
         if matches!(&call.method, Method::SetProperty(Iface::Modem, _, v) if v.as_bool() == Some(true))
@@ -158,10 +190,11 @@ impl Keeper {
         } else {
             format!("{} ({})", err.short(), err.message)
         };
-        if class == ErrorClass::Config {
-            self.backoff.fail();
-            let wait = self.backoff.max();
-            self.hold_step(&call.method, wait, now);
+        // No context driver for a moment: the modem's ports hung up and it
+        // is about to be removed (a reset or replug). Not configuration.
+        let no_driver_yet = call.is_activation() && err.short() == "NotImplemented";
+        if class == ErrorClass::Config && !no_driver_yet {
+            let wait = self.failed_change(&call, true, now);
             self.log(
                 Level::Error,
                 format!(
@@ -170,13 +203,41 @@ impl Keeper {
                 ),
             );
         } else {
-            let wait = self.backoff.fail();
-            self.hold_step(&call.method, wait, now);
+            let wait = self.failed_change(&call, false, now);
             self.log(
                 Level::Warn,
                 format!("{what} failed: {detail}; retrying {}", human(wait)),
             );
         }
+    }
+
+    /// oFono signals `Active=false` before its PPP teardown on the modem
+    /// port has ended: an activation right after our own deactivation may
+    /// fail once. It is retried shortly and not counted against the link.
+    fn settling_after_own_deactivation(
+        &mut self,
+        call: &Pending,
+        err: &CallError,
+        now: Instant,
+    ) -> bool {
+        let recent = self
+            .own_deactivation
+            .take()
+            .is_some_and(|(path, at)| path == call.path && now < at + TEARDOWN_WINDOW);
+        if !recent || err.short() != "Failed" {
+            return false;
+        }
+        let step = Step::of(&call.method).expect("an activation is a change");
+        self.retries.pause(step, &call.path, now + TEARDOWN_SETTLE);
+        self.log(
+            Level::Info,
+            format!(
+                "activation of {} failed right after our own deactivation (teardown still running); retrying {}",
+                call.path,
+                human(TEARDOWN_SETTLE)
+            ),
+        );
+        true
     }
 
     pub(super) fn on_timeout(&mut self, call: Pending, now: Instant) {
@@ -187,15 +248,14 @@ impl Keeper {
         let what = describe_change(&call);
         if call.is_activation() {
             self.link.failures += 1;
-            self.backoff.fail();
+            self.failed_change(&call, false, now);
             let waited = self.cfg.activation_timeout.as_secs();
             self.hung(
                 format!("{what} got no answer in {waited}s (modem hung)"),
                 now,
             );
         } else if call.is_mutation() {
-            let wait = self.backoff.fail();
-            self.hold_step(&call.method, wait, now);
+            let wait = self.failed_change(&call, false, now);
             self.log(
                 Level::Warn,
                 format!("{what}: no answer; retrying {}", human(wait)),
@@ -208,7 +268,7 @@ impl Keeper {
         }
     }
 
-    pub(super) fn on_signal(&mut self, signal: Signal, now: Instant) {
+    pub(super) fn on_signal(&mut self, signal: Signal) {
         match signal {
             Signal::OfonoOwner { new_owner } if new_owner.is_empty() => self.ofono_vanished(),
             Signal::OfonoOwner { new_owner } => self.ofono_appeared(new_owner),
@@ -225,11 +285,11 @@ impl Keeper {
                 }
                 if self.world.modem.as_deref() == Some(&path) {
                     self.log(Level::Warn, format!("modem {path} removed"));
-                    self.loss_reason = Some("modem removed (unplugged?)".into());
-                    self.abandon(&format!("modem {path} removed"), now, |p| {
+                    self.loss_reason = Some(Cause::ModemRemoved);
+                    self.abandon(&format!("modem {path} removed"), |p| {
                         p.path == path || p.path.starts_with(&format!("{path}/"))
                     });
-                    self.world.forget_modem();
+                    self.forget_modem();
                 }
             }
             Signal::ContextAdded(path, props) => {
@@ -247,8 +307,9 @@ impl Keeper {
                 if let Some(list) = self.world.contexts.as_mut() {
                     list.retain(|c| c.path != path);
                 }
-                self.loss_reason = Some(format!("context {path} removed"));
-                self.abandon("context removed", now, |p| p.path == path);
+                self.abandon("context removed", |p| p.path == path);
+                self.retries.forget_object(&path);
+                self.loss_reason = Some(Cause::ContextRemoved(path));
                 self.context_requested = false;
             }
             Signal::PropertyChanged {
@@ -256,39 +317,32 @@ impl Keeper {
                 iface,
                 name,
                 value,
-            } => self.on_property(path, iface, name, value, now),
+            } => self.on_property(path, iface, name, value),
         }
     }
 
-    fn on_property(
-        &mut self,
-        path: String,
-        iface: Iface,
-        name: String,
-        value: Value,
-        now: Instant,
-    ) {
+    fn on_property(&mut self, path: String, iface: Iface, name: String, value: Value) {
         let chosen_modem = self.world.modem.as_deref() == Some(&path);
         let off = value.as_bool() == Some(false);
         match (iface, name.as_str()) {
             (Iface::Modem, "Powered") if chosen_modem && off => {
-                self.loss_reason = Some("modem powered off (reset or unplugged?)".into());
+                self.loss_reason = Some(Cause::ModemOff);
                 self.world.forget_modem_interfaces();
-                self.abandon_modem_objects(&path, "modem powered off", now);
+                self.abandon_modem_objects(&path, "modem powered off");
             }
             (Iface::Modem, "Online") if chosen_modem && off => {
-                self.loss_reason = Some("modem went offline".into());
+                self.loss_reason = Some(Cause::RadioOff);
             }
             (Iface::Modem, "Interfaces") if chosen_modem => {
                 let has_cm = value
                     .as_strs()
                     .is_some_and(|l| l.iter().any(|i| i == Iface::ConnectionManager.name()));
                 if !has_cm && self.world.cm.is_some() {
-                    self.abandon_modem_objects(&path, "packet service gone", now);
+                    self.abandon_modem_objects(&path, "packet service gone");
                 }
             }
             (Iface::ConnectionContext, "Active") if off => {
-                self.loss_reason = Some("deactivated".into());
+                self.loss_reason = Some(Cause::Deactivated);
             }
             (Iface::NetworkRegistration, "Status") => {
                 self.log(Level::Debug, format!("registration: {value}"));
@@ -306,7 +360,7 @@ impl Keeper {
         }
         let restarted = self.world.ofono.is_some();
         if restarted {
-            self.loss_reason = Some("oFono restarted".into());
+            self.loss_reason = Some(Cause::OfonoRestarted);
         }
         self.forget_ofono_instance();
         self.world.ofono = Some(owner);
@@ -322,7 +376,7 @@ impl Keeper {
         if self.world.ofono.is_none() {
             return;
         }
-        self.loss_reason = Some("oFono left the bus".into());
+        self.loss_reason = Some(Cause::OfonoLeft);
         self.forget_ofono_instance();
         self.log(Level::Warn, "oFono left the bus".into());
     }
@@ -334,6 +388,8 @@ impl Keeper {
         self.context_requested = false;
         self.cycle = None;
         self.ghost = None;
+        self.retries.clear();
+        self.own_deactivation = None;
     }
 
     /// The object a failed call addressed no longer exists: forget it, and
@@ -350,14 +406,13 @@ impl Keeper {
                 if let Some(list) = self.world.contexts.as_mut() {
                     list.retain(|c| c.path != call.path);
                 }
-                self.loss_reason
-                    .get_or_insert_with(|| "context vanished (modem reset?)".into());
+                self.loss_reason.get_or_insert(Cause::ContextVanished);
                 self.world.contexts = None;
                 let modem = self.world.modem.clone().unwrap_or_default();
                 self.reread(Iface::Modem, &modem, now);
             }
             Iface::Modem | Iface::Manager => {
-                self.world.forget_modem();
+                self.forget_modem();
                 self.world.modems = None;
             }
             _ => {

@@ -6,12 +6,14 @@
 //! field story is a fast unit test (see `tests/`).
 
 mod backoff;
+mod cause;
 mod errors;
 mod health;
 mod inputs;
 mod model;
 mod phase;
 mod reconcile;
+mod retries;
 mod settings;
 mod status;
 #[cfg(test)]
@@ -25,9 +27,10 @@ pub use settings::Settings;
 pub use status::{Outage, Status};
 
 use crate::events::{Action, Call, Event, Iface, Level, Method, Request, Token};
-use backoff::Backoff;
+use cause::Cause;
 use model::World;
 use phase::Phase;
+use retries::{Layer, Retries};
 
 /// How long a deactivation on exit may take before we leave anyway.
 const EXIT_DEACTIVATE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -73,6 +76,9 @@ impl Step {
     }
 }
 
+/// The step whose backoff guards the operator against a tight loop.
+const ACTIVATE: Step = Step::Set(Iface::ConnectionContext, "Active");
+
 /// What a recovery step turns off and lets the ladder turn on again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Cycle {
@@ -101,15 +107,22 @@ pub struct Keeper {
     out: VecDeque<Action>,
     next_token: Token,
     pending: Vec<Pending>,
-    backoff: Backoff,
-    /// Steps that failed, and the instant each may be tried again.
-    holds: Vec<(Step, Instant)>,
+    /// Backoff per step and object (see `retries`).
+    retries: Retries,
+    /// How far up the modem stood at the last look, to notice it falling.
+    floor: Layer,
+    /// We turned a layer off ourselves (a recovery step): its fall resets
+    /// nothing until the modem stands attached again.
+    lowered_by_us: bool,
+    /// Our own deactivation of a context, and when: oFono signals it before
+    /// its PPP teardown ends, so the next activation may fail for a moment.
+    own_deactivation: Option<(String, Instant)>,
     next_poll: Instant,
     connected: bool,
     phase: Option<Phase>,
     link: Link,
     /// Why the link went down, for the log line that reports the loss.
-    loss_reason: Option<String>,
+    loss_reason: Option<Cause>,
     /// A context still `Active` after the packet service was lost.
     ghost: Option<String>,
     /// Something to turn off, so that the ladder turns it on again.
@@ -128,7 +141,7 @@ pub struct Keeper {
 
 impl Keeper {
     pub fn new(cfg: Settings, now: Instant) -> Keeper {
-        let backoff = Backoff::new(cfg.retry_min, cfg.retry_max);
+        let retries = Retries::new(cfg.retry_min, cfg.retry_max);
         Keeper {
             next_poll: now + cfg.interval,
             cfg,
@@ -136,8 +149,10 @@ impl Keeper {
             out: VecDeque::new(),
             next_token: 1,
             pending: Vec::new(),
-            backoff,
-            holds: Vec::new(),
+            retries,
+            floor: Layer::Down,
+            lowered_by_us: false,
+            own_deactivation: None,
             connected: false,
             phase: None,
             link: Link::default(),
@@ -169,7 +184,7 @@ impl Keeper {
                     self.on_reply(call, result, now);
                 }
             }
-            Event::Signal(signal) => self.on_signal(signal, now),
+            Event::Signal(signal) => self.on_signal(signal),
             Event::Request(request) => self.on_request(request, now),
             Event::ProbeDone { token, outcome, rx } => self.on_probe(token, outcome, rx, now),
             Event::Tick => {}
@@ -199,7 +214,7 @@ impl Keeper {
             return None;
         }
         let deadlines = self.pending.iter().map(|p| p.deadline);
-        let holds = self.holds.iter().map(|(_, at)| *at);
+        let holds = self.retries.deadlines();
         let stable = match (&self.link, self.link.since) {
             (l, Some(since)) if l.up && !l.stable => Some(since + self.cfg.stable),
             _ => None,
@@ -226,7 +241,8 @@ impl Keeper {
         self.health.stall = None;
         self.world.forget_ofono();
         self.pending.clear();
-        self.loss_reason = Some("bus connection lost".into());
+        self.loss_reason = Some(Cause::BusLost);
+        self.retries.clear();
         self.log(Level::Warn, "lost the system bus; reconnecting".into());
         self.update_link(false, now);
     }
@@ -236,7 +252,7 @@ impl Keeper {
             Request::Terminate(name) => self.terminate(name, now),
             Request::Recheck => {
                 self.log(Level::Info, "SIGHUP: re-checking everything now".into());
-                self.holds.clear();
+                self.retries.clear();
                 self.pin_rejected = false;
                 self.next_poll = now;
             }
@@ -303,13 +319,13 @@ impl Keeper {
     }
 
     fn run_timers(&mut self, now: Instant) {
-        self.holds.retain(|(_, at)| *at > now);
+        self.retries.expire(now);
         self.run_health_timers(now);
         if let (true, false, Some(since)) = (self.link.up, self.link.stable, self.link.since)
             && now >= since + self.cfg.stable
         {
             self.link.stable = true;
-            self.backoff.reset();
+            self.retries.clear();
         }
         if self.connected && now >= self.next_poll {
             self.next_poll = now + self.cfg.interval;
@@ -357,6 +373,15 @@ impl Keeper {
             Some(ctx) => self.read(&ctx, Method::GetProperties(Iface::ConnectionContext), now),
             None => self.read(&modem, Method::GetContexts, now),
         }
+    }
+
+    /// The chosen modem is gone for good: so is all we learnt of it, and
+    /// its backoff (a replugged modem returns under a new path, clean).
+    fn forget_modem(&mut self) {
+        if let Some(path) = self.world.modem.clone() {
+            self.retries.forget_object(&path);
+        }
+        self.world.forget_modem();
     }
 
     fn chosen_context(&self) -> Option<&model::Object> {
@@ -410,7 +435,8 @@ impl Keeper {
 
     /// Drops calls that can no longer be answered (their object went away):
     /// oFono never answers calls pending when a modem resets.
-    fn abandon(&mut self, why: &str, now: Instant, doomed: impl Fn(&Pending) -> bool) {
+    /// Not counted as failures: what they acted on went from under them.
+    fn abandon(&mut self, why: &str, doomed: impl Fn(&Pending) -> bool) {
         let (gone, kept): (Vec<Pending>, Vec<Pending>) =
             self.pending.drain(..).partition(|p| doomed(p));
         self.pending = kept;
@@ -419,29 +445,28 @@ impl Keeper {
                 Level::Debug,
                 format!("abandoning {} {}: {why}", call.path, call.method.describe()),
             );
-            if call.is_activation() {
-                self.link.failures += 1;
-                let wait = self.backoff.fail();
-                self.hold_step(&call.method, wait, now);
-            }
         }
     }
 
     /// Calls pending on the modem's objects other than the modem itself.
-    fn abandon_modem_objects(&mut self, modem: &str, why: &str, now: Instant) {
+    fn abandon_modem_objects(&mut self, modem: &str, why: &str) {
         let under = format!("{modem}/");
-        self.abandon(why, now, |p| {
+        self.abandon(why, |p| {
             p.path.starts_with(&under)
                 || (p.path == modem && !matches!(p.method, Method::SetProperty(Iface::Modem, ..)))
         });
     }
 
-    fn hold_step(&mut self, method: &Method, wait: Duration, now: Instant) {
-        if let Some(step) = Step::of(method) {
-            self.holds.retain(|(held, _)| *held != step);
-            if !wait.is_zero() {
-                self.holds.push((step, now + wait));
-            }
+    /// Counts a failure of a change against its step and object; returns
+    /// the wait before it is tried again.
+    fn failed_change(&mut self, call: &Pending, slowly: bool, now: Instant) -> Duration {
+        let Some(step) = Step::of(&call.method) else {
+            return Duration::ZERO;
+        };
+        if slowly {
+            self.retries.fail_slowly(step, &call.path, now)
+        } else {
+            self.retries.fail(step, &call.path, now)
         }
     }
 
@@ -464,7 +489,7 @@ impl Keeper {
             self.link.activations,
             self.link.failures,
             self.link.losses,
-            self.backoff.current().as_secs()
+            self.retries.next_wait(ACTIVATE, ctx).as_secs()
         )
     }
 }

@@ -49,6 +49,13 @@ impl Object {
             p.insert(name.to_string(), value);
         }
     }
+
+    /// Forgets a property we know to be stale until oFono says it again.
+    pub fn unset(&mut self, name: &str) {
+        if let Some(p) = self.props.as_mut() {
+            p.remove(name);
+        }
+    }
 }
 
 /// Everything known about the oFono instance currently on the bus.

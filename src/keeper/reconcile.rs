@@ -3,11 +3,13 @@
 //! Level-triggered: it looks at the whole picture after every event, so a
 //! missed or duplicated signal only delays a decision until the next read.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use super::cause::Cause;
 use super::model::{Object, choose_modem};
 use super::phase::Phase;
-use super::{Keeper, Step, human};
+use super::retries::Layer;
+use super::{ACTIVATE, Keeper, Step, human};
 use crate::events::{Iface, Level, Method};
 use crate::value::Value;
 
@@ -27,6 +29,7 @@ impl Keeper {
             return;
         }
         self.sync_interfaces();
+        self.watch_floor();
         let up = self.link_state();
         self.update_link(up, now);
         self.note_suspended(now);
@@ -51,7 +54,7 @@ impl Keeper {
             return false;
         }
         if attached == Some(false) && self.ghost.as_deref() != Some(&path) {
-            self.loss_reason = Some("packet service detached".into());
+            self.loss_reason = Some(Cause::Detached);
             self.ghost = Some(path.clone());
         }
         self.ghost.as_deref() != Some(&path) && attached == Some(true)
@@ -74,12 +77,38 @@ impl Keeper {
         sync(&mut self.world.sim, sim, &path);
         sync(&mut self.world.netreg, netreg, &path);
         if !cm && self.world.cm.is_some() {
-            self.loss_reason
-                .get_or_insert_with(|| "packet service gone (modem reset?)".into());
+            self.loss_reason.get_or_insert(Cause::PacketServiceGone);
             self.world.contexts = None;
             self.context_requested = false;
         }
         sync(&mut self.world.cm, cm, &path);
+    }
+
+    /// How far up the chosen modem stands, as far as we know.
+    fn layer(&self) -> Layer {
+        let Some(modem) = self.world.modem() else {
+            return Layer::Down;
+        };
+        let attached = self.world.cm.as_ref().and_then(|c| c.bool("Attached")) == Some(true);
+        match (modem.bool("Powered"), modem.bool("Online"), attached) {
+            (Some(true), Some(true), true) => Layer::Attached,
+            (Some(true), Some(true), false) => Layer::Online,
+            (Some(true), ..) => Layer::Powered,
+            _ => Layer::Down,
+        }
+    }
+
+    /// A layer that fell takes the backoff of what stands on it along: a
+    /// modem that reset is not a context that failed.
+    fn watch_floor(&mut self) {
+        let floor = self.layer();
+        if floor < self.floor && !self.lowered_by_us {
+            self.retries.fell_to(floor);
+        }
+        if floor == Layer::Attached && self.floor < floor {
+            self.lowered_by_us = false;
+        }
+        self.floor = floor;
     }
 
     fn enter(&mut self, phase: Phase) {
@@ -239,12 +268,7 @@ impl Keeper {
 
     /// Asks for a change unless that step is backing off.
     fn mutate(&mut self, path: &str, method: Method, phase: Phase, now: Instant) -> Next {
-        let step = Step::of(&method);
-        if self
-            .holds
-            .iter()
-            .any(|(held, until)| Some(*held) == step && now < *until)
-        {
+        if Step::of(&method).is_some_and(|step| self.retries.held(step, path, now)) {
             return Busy;
         }
         if matches!(method, Method::AddContext(_)) {
@@ -382,20 +406,21 @@ impl Keeper {
         if self.link.stable {
             self.next_poll = now;
         }
-        let reason = self
-            .loss_reason
-            .take()
-            .unwrap_or_else(|| "no longer active".into());
+        let reason = self.loss_reason.take().unwrap_or(Cause::NotActive);
         self.outage = Some(super::Outage {
             start: now,
             end: None,
-            cause: reason.clone(),
+            cause: reason.to_string(),
         });
-        // A link that did not hold counts as a failure, so a flapping
-        // network backs off instead of being hammered.
-        let wait = self.backoff.fail();
-        let activate = set(Iface::ConnectionContext, "Active", true);
-        self.hold_step(&activate, wait, now);
+        // A link torn down before it held, with everything below it
+        // standing, counts against it: a flapping network is not hammered.
+        // A loss a lower layer explains is retried at that layer's pace.
+        let own = !self.link.stable && reason.is_the_links_own() && self.floor == Layer::Attached;
+        let wait = if own {
+            self.retries.fail(ACTIVATE, &path, now)
+        } else {
+            Duration::ZERO
+        };
         self.log(
             Level::Warn,
             format!(

@@ -59,6 +59,13 @@ pub struct Fake {
     pub attach_fails: bool,
     /// Every power-up is answered InProgress (a wedged oFono).
     pub wedged: bool,
+    /// A SIM is in the slot.
+    pub sim_present: bool,
+    /// Error names for the next power-ups, one each.
+    pub power_fail_next: Vec<&'static str>,
+    /// What `Settings` reads as while a context is not active: oFono fills
+    /// in the interface (and `Method: dhcp`) before PPP is up.
+    pub idle_settings: Option<Value>,
     pub contexts: Vec<FakeContext>,
     /// Error names for the next activations, one each.
     pub fail_next: Vec<&'static str>,
@@ -92,6 +99,9 @@ impl Default for Fake {
             sim_stuck: false,
             attach_fails: false,
             wedged: false,
+            sim_present: true,
+            power_fail_next: Vec::new(),
+            idle_settings: None,
             contexts: vec![FakeContext {
                 path: CTX.into(),
                 kind: "internet".into(),
@@ -113,7 +123,7 @@ fn err(name: &str) -> Result<Reply, CallError> {
 
 impl Fake {
     pub fn sim_ready(&self) -> bool {
-        self.powered && self.pin_required == "none" && !self.sim_stuck
+        self.powered && self.sim_present && self.pin_required == "none" && !self.sim_stuck
     }
 
     pub fn interfaces(&self) -> Vec<String> {
@@ -141,11 +151,13 @@ impl Fake {
         ])
     }
 
-    fn context_props(c: &FakeContext) -> Props {
+    fn context_props(&self, c: &FakeContext) -> Props {
         let settings = if c.active {
             ppp_settings()
         } else {
-            Value::Dict(Props::new())
+            self.idle_settings
+                .clone()
+                .unwrap_or_else(|| Value::Dict(Props::new()))
         };
         props([
             ("Type", Value::Str(c.kind.clone())),
@@ -176,7 +188,7 @@ impl Fake {
         if !self.powered {
             self.sim_stuck = false; // a power cycle unsticks it
         }
-        if !self.powered || !self.online {
+        if !self.powered || !self.online || !self.sim_ready() {
             self.online &= self.powered;
             // A modem going down takes its contexts silently.
             for c in &mut self.contexts {
@@ -265,12 +277,12 @@ impl Fake {
             Method::GetContexts if has(Iface::ConnectionManager) => Ok(Reply::Objects(
                 self.contexts
                     .iter()
-                    .map(|c| (c.path.clone(), Fake::context_props(c)))
+                    .map(|c| (c.path.clone(), self.context_props(c)))
                     .collect(),
             )),
             Method::GetProperties(Iface::ConnectionContext) if has(Iface::ConnectionManager) => {
                 match self.contexts.iter().find(|c| c.path == path) {
-                    Some(c) => Ok(Reply::Props(Fake::context_props(c))),
+                    Some(c) => Ok(Reply::Props(self.context_props(c))),
                     None => err("org.freedesktop.DBus.Error.UnknownObject"),
                 }
             }
@@ -282,10 +294,8 @@ impl Fake {
                     apn: String::new(),
                     active: false,
                 };
-                self.signals.push(Signal::ContextAdded(
-                    path.clone(),
-                    Fake::context_props(&ctx),
-                ));
+                self.signals
+                    .push(Signal::ContextAdded(path.clone(), self.context_props(&ctx)));
                 self.contexts.push(ctx);
                 Ok(Reply::Path(path))
             }
@@ -321,6 +331,9 @@ impl Fake {
         match (iface, name) {
             (Iface::Modem, "Powered") if self.wedged => {
                 return Some(err("org.ofono.Error.InProgress"));
+            }
+            (Iface::Modem, "Powered") if on == Some(true) && !self.power_fail_next.is_empty() => {
+                return Some(err(self.power_fail_next.remove(0)));
             }
             (Iface::Modem, "Powered") => self.change(|f| f.powered = on.unwrap_or(false)),
             (Iface::Modem, "Online") if !self.powered => {
@@ -359,7 +372,7 @@ impl Fake {
                     }
                 }
                 self.contexts[i].active = want;
-                let settings = Fake::context_props(&self.contexts[i])["Settings"].clone();
+                let settings = self.context_props(&self.contexts[i])["Settings"].clone();
                 self.signal(path, iface, "Settings", settings);
                 self.signal(path, iface, "Active", Value::Bool(want));
             }

@@ -5,6 +5,7 @@ mod fake;
 mod properties;
 mod stories;
 mod stories_health;
+mod stories_pace;
 mod stories_setup;
 
 use std::time::{Duration, Instant};

@@ -156,10 +156,13 @@ fn check_invariants(s: &Story) {
         "pending calls grow: {}",
         k.pending.len()
     );
-    assert!(k.holds.len() <= 3, "holds grow: {:?}", k.holds);
-    assert!(k.backoff.current() <= k.cfg.retry_max);
-    for (_, until) in &k.holds {
-        assert!(*until <= s.now + k.cfg.retry_max, "a hold beyond the cap");
+    assert!(
+        k.retries.entry_count() <= 12,
+        "backoff entries grow: {:?}",
+        k.retries
+    );
+    for until in k.retries.deadlines() {
+        assert!(until <= s.now + k.cfg.retry_max, "a hold beyond the cap");
     }
     if k.connected && !k.done {
         assert!(k.poll_timeout().is_some(), "connected but never waking");
