@@ -106,6 +106,7 @@ impl Keeper {
                     ctx.unset("Settings");
                     ctx.unset("IPv6.Settings");
                 }
+                self.own_deactivation = None;
                 // Its backoff stays until the link holds: a network that
                 // tears every context down at once is not hammered.
                 self.link.activations += 1;

@@ -102,8 +102,12 @@ impl Keeper {
     /// modem that reset is not a context that failed.
     fn watch_floor(&mut self) {
         let floor = self.layer();
-        if floor < self.floor && !self.lowered_by_us {
-            self.retries.fell_to(floor);
+        if floor < self.floor {
+            // Whatever we tore down ourselves is gone with it.
+            self.own_deactivation = None;
+            if !self.lowered_by_us {
+                self.retries.fell_to(floor);
+            }
         }
         if floor == Layer::Attached && self.floor < floor {
             self.lowered_by_us = false;
