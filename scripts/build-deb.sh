@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     case $1 in
     --host) HOST=yes; shift ;;
     --binary | --version | --out)
-        [ $# -ge 2 ] && [ -n "$2" ] || die_usage "$1 needs a value"
+        if [ $# -lt 2 ] || [ -z "$2" ]; then die_usage "$1 needs a value"; fi
         case $1 in --binary) BINARY=$2 ;; --version) VERSION=$2 ;; --out) OUT=$2 ;; esac
         shift 2
         ;;
@@ -109,7 +109,7 @@ printf '/etc/default/psendurance\n/etc/init.d/psendurance\n' >"$R/DEBIAN/conffil
 SYMS=$(readelf --dyn-syms -W "$BINARY" | awk '$7 == "UND" {print $8}')
 GLIBC_MIN=$(echo "$SYMS" | sed -n 's/.*@GLIBC_\([0-9.]*\).*/\1/p' | sort -V | tail -n1)
 [ -n "$GLIBC_MIN" ] || die "no GLIBC_ symbol versions in $BINARY"
-DBUS_SYMBOLS=$(ls /var/lib/dpkg/info/libdbus-1-3*.symbols 2>/dev/null | head -n1)
+DBUS_SYMBOLS=$(find /var/lib/dpkg/info -name 'libdbus-1-3*.symbols' | head -n1)
 [ -n "$DBUS_SYMBOLS" ] || die "libdbus-1-3's symbols file not found (apt-get install libdbus-1-3)"
 DBUS_MIN=$(echo "$SYMS" | sed -n 's/^\(dbus_[A-Za-z0-9_]*\).*/\1/p' | sort -u | while read -r sym; do
     awk -v s="$sym" '$1 ~ ("^" s "@") {print $2}' "$DBUS_SYMBOLS"

@@ -44,7 +44,7 @@ psendurance \- keep a mobile data connection up through oFono
 $(echo "$DESC" | esc)
 .PP
 EOF2
-cat "$HERE/psendurance.8.in" | sed -n '1,/^@OPTIONS@$/p' | sed '$d'
+sed -n '1,/^@OPTIONS@$/p' "$HERE/psendurance.8.in" | sed '$d'
 echo ".SH OPTIONS"
 options | while IFS= read -r line; do
     case $line in
