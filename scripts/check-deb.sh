@@ -39,7 +39,8 @@ mkdir -p "$W/upper" "$W/work" "$W/root" "$W/debs"
 step "building the packages (0.1.0~check1, then 0.1.0~check2)"
 DEB1=$(sh scripts/build-deb.sh --host --version 0.1.0~check1 --out "$W/debs" 2>/dev/null | tail -n1)
 DEB2=$(sh scripts/build-deb.sh --host --version 0.1.0~check2 --out "$W/debs" 2>/dev/null | tail -n1)
-[ -f "$DEB1" ] && [ -f "$DEB2" ] || die "build-deb.sh --host made no package"
+[ -f "$DEB1" ] || die "build-deb.sh --host made no package"
+[ -f "$DEB2" ] || die "build-deb.sh --host made no package"
 
 R=$W/root
 mount -t overlay overlay -o "lowerdir=/,upperdir=$W/upper,workdir=$W/work" "$R"
@@ -82,6 +83,8 @@ until in_root dbus-send --system --print-reply --dest=org.freedesktop.DBus / org
     n=$((n + 1)); [ $n -lt 100 ] || die "ofonod did not come onto the root's bus"; sleep 0.1
 done
 
+# Alive and not a zombie (nobody here may reap a daemon that exited).
+alive() { [ -e "/proc/$1/stat" ] && ! sed 's/.*) //' "/proc/$1/stat" | grep -q '^Z'; }
 daemon_pid() {
     p=$(cat "$R/run/psendurance.pid" 2>/dev/null) || return 1
     [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$R/usr/sbin/psendurance" ] || [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = /usr/sbin/psendurance ] || return 1
@@ -111,14 +114,14 @@ in_root getent passwd psendurance >/dev/null && die "the package created user ps
 in_root /etc/init.d/psendurance status >/dev/null || die "init script status is not 0 while running"
 
 step "edit the conffile, upgrade to $(basename "$DEB2")"
-printf 'DAEMON_ARGS="--interval 7"\nRUN_AS="psendurance"\n' >>"$R/etc/default/psendurance"
+printf 'DAEMON_ARGS="-f --interval 7"\nRUN_AS="psendurance"\nDAEMON_OUTPUT="/tmp/daemon.log"\n' >>"$R/etc/default/psendurance"
 EDITED=$(cksum <"$R/etc/default/psendurance")
-apt_in install "/tmp/$(basename "$DEB2")" >"$W/apt2.log" 2>&1 || { cat "$W/apt2.log" >&2; die "upgrade failed"; }
-[ "$(in_root dpkg-query -W -f='${Version}' psendurance)" = 0.1.0~check2 ] || die "not upgraded"
+apt_in install "/tmp/$(basename "$DEB2")" >"$W/apt2.log" 2>&1 || { cat "$W/apt2.log" "$R/tmp/daemon.log" >&2; die "upgrade failed"; }
+[ "$(in_root dpkg-query -W -f="\${Version}" psendurance)" = 0.1.0~check2 ] || die "not upgraded"
 [ "$(cksum <"$R/etc/default/psendurance")" = "$EDITED" ] || die "the upgrade changed the edited conffile"
 PID2=$(daemon_pid) || die "no daemon after the upgrade: $(cat "$W/apt2.log")"
 [ "$PID2" != "$PID1" ] || die "the upgrade did not restart the daemon"
-kill -0 "$PID1" 2>/dev/null && die "the old daemon $PID1 still runs"
+alive "$PID1" && die "the old daemon $PID1 still runs"
 tr '\0' ' ' <"/proc/$PID2/cmdline" | grep -q -- "--interval 7" || die "restarted daemon lacks the edited options: $(tr '\0' ' ' <"/proc/$PID2/cmdline")"
 UID_WANT=$(in_root id -u psendurance) || die "RUN_AS=\"psendurance\" did not create the user"
 [ "$(awk '/^Uid:/{print $2}' "/proc/$PID2/status")" = "$UID_WANT" ] || die "daemon not running as psendurance"
@@ -127,11 +130,11 @@ step "restarted as pid $PID2, user psendurance, conffile edit kept"
 
 step "apt remove"
 apt_in remove psendurance >"$W/apt3.log" 2>&1 || { cat "$W/apt3.log" >&2; die "remove failed"; }
-kill -0 "$PID2" 2>/dev/null && die "daemon $PID2 still runs after remove"
+alive "$PID2" && die "daemon $PID2 still runs after remove"
 [ ! -e "$R/usr/sbin/psendurance" ] || die "binary left after remove"
 [ ! -e "$R/lib/systemd/system/psendurance.service" ] || die "unit left after remove"
 [ "$(cksum <"$R/etc/default/psendurance")" = "$EDITED" ] || die "remove did not keep the conffile"
-in_root dpkg-query -W -f='${Status}' psendurance | grep -q "config-files" || die "not in config-files state"
+in_root dpkg-query -W -f="\${Status}" psendurance | grep -q "config-files" || die "not in config-files state"
 
 step "apt purge"
 apt_in purge psendurance >"$W/apt4.log" 2>&1 || { cat "$W/apt4.log" >&2; die "purge failed"; }
