@@ -66,7 +66,11 @@ case "$(readelf -h "$BINARY" | awk -F': *' '/Machine:/{print $2}'),$ARCH" in
 *) die "'$BINARY' is not an $ARCH binary" ;;
 esac
 
-# The man page comes from --help of a binary of the same source that runs here.
+# The man page comes from --help of a binary of the same source that runs
+# here: the packed one when it does.
+if [ "$ARCH" = "$(dpkg --print-architecture)" ]; then
+    HOST_BIN=$BINARY
+fi
 [ -x "$HOST_BIN" ] || cargo build --release --quiet >&2
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
