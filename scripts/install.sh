@@ -36,6 +36,11 @@ Options:
                   it) with apt, which pulls in ofono and dbus; with
                   --uninstall --apt: apt-get remove psendurance. The
                   package enables and starts the service itself.
+  --mm-ignore-udev
+                  install a udev rule that makes ModemManager leave Huawei
+                  dongles (USB vendor 12d1) to oFono
+  --disable-modemmanager
+                  stop and disable ModemManager, which competes with oFono
   --binary FILE   the psendurance binary to install
                   (default: $DEFAULT_BINARY)
   --user          run the daemon as the system user "$USER_NAME" (created),
@@ -81,6 +86,9 @@ quote() {
 BINARY=""
 DEB=""
 APT=no
+MM_UDEV=no
+MM_DISABLE=no
+MM_RULE=/etc/udev/rules.d/77-psendurance-mm-ignore.rules
 ROOT=""
 LOCAL=no
 AS_USER=no
@@ -106,6 +114,8 @@ while [ $# -gt 0 ]; do
     --root=*) ROOT=${1#*=}; ROOT_GIVEN=yes; shift ;;
     --local) LOCAL=yes; shift ;;
     --apt) APT=yes; shift ;;
+    --mm-ignore-udev) MM_UDEV=yes; shift ;;
+    --disable-modemmanager) MM_DISABLE=yes; shift ;;
     --user) AS_USER=yes; shift ;;
     --uninstall) UNINSTALL=yes; shift ;;
     --dry-run) DRY=yes; shift ;;
@@ -182,6 +192,32 @@ deb_mode() {
     check_conflicts_hint
     say "configure it in /etc/default/psendurance (APN, PIN file, roaming), then restart it"
     log_hint
+}
+
+# ModemManager and ConnMan both want the dongle that oFono drives.
+check_conflicts() {
+    if [ -e "$ROOT/lib/systemd/system/ModemManager.service" ] || [ -e "$ROOT/usr/sbin/ModemManager" ]; then
+        if [ "$MM_UDEV" = no ] && [ "$MM_DISABLE" = no ]; then
+            say "warning: ModemManager is installed and grabs the dongle before oFono; fix: --disable-modemmanager, or --mm-ignore-udev for Huawei (12d1) dongles"
+        fi
+    fi
+    if [ -e "$ROOT/usr/sbin/connmand" ]; then
+        say "warning: ConnMan is installed; if it manages cellular links it fights psendurance over the context: disable its ofono plugin or the service"
+    fi
+    if [ "$MM_UDEV" = yes ]; then
+        ensure_dir "$(dirname "$MM_RULE")"
+        write_file "$ROOT$MM_RULE" '# Leave Huawei dongles to oFono (psendurance): ModemManager ignores them.
+ACTION=="add|change", SUBSYSTEMS=="usb", ATTRS{idVendor}=="12d1", ENV{ID_MM_DEVICE_IGNORE}="1"'
+        record "file $MM_RULE"
+        if on_target "reloading udev rules" && command -v udevadm >/dev/null; then
+            run udevadm control --reload || true
+        fi
+    fi
+    if [ "$MM_DISABLE" = yes ] && on_target "disabling ModemManager"; then
+        if systemd_running; then
+            run systemctl disable --now ModemManager.service || say "warning: could not disable ModemManager"
+        fi
+    fi
 }
 
 check_conflicts_hint() {
@@ -375,6 +411,7 @@ local_install() {
         [ "$DRY" = yes ] || record "conf $(checksum "$ROOT$DEF_DST") $DEF_DST"
     fi
 
+    check_conflicts
     if [ ! -e "$ROOT$MODULES_DST" ]; then
         ensure_dir "$(dirname "$MODULES_DST")"
         write_file "$ROOT$MODULES_DST" "# oFono needs TUN devices for its data contexts.

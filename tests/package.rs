@@ -130,3 +130,38 @@ fn host_package_holds_every_file_with_conffiles_and_depends() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn install_sh_warns_of_modemmanager_and_writes_the_ignore_rule_under_a_root() {
+    let root = temp("mm");
+    std::fs::create_dir_all(root.join("lib/systemd/system")).unwrap();
+    std::fs::write(root.join("lib/systemd/system/ModemManager.service"), "").unwrap();
+    let install = |extra: &[&str]| {
+        let mut c = Command::new("sh");
+        c.arg(repo().join("scripts/install.sh"))
+            .args(["--local", "--root"])
+            .arg(&root)
+            .args(extra);
+        run(&mut c)
+    };
+    let bin = daemon_bin();
+    let bin = bin.to_str().unwrap();
+    let said = install(&["--binary", bin]);
+    assert!(
+        said.contains("ModemManager is installed") && said.contains("--mm-ignore-udev"),
+        "{said}"
+    );
+    install(&["--uninstall"]);
+    let said = install(&["--binary", bin, "--mm-ignore-udev"]);
+    assert!(!said.contains("ModemManager is installed"), "{said}");
+    let rule = root.join("etc/udev/rules.d/77-psendurance-mm-ignore.rules");
+    let text = std::fs::read_to_string(&rule).expect("udev rule");
+    assert!(
+        text.contains(r#"ATTRS{idVendor}=="12d1", ENV{ID_MM_DEVICE_IGNORE}="1""#),
+        "{text}"
+    );
+    install(&["--uninstall"]);
+    assert!(!rule.exists(), "uninstall left the udev rule");
+    assert!(!root.join("etc").exists(), "uninstall left /etc behind");
+    let _ = std::fs::remove_dir_all(&root);
+}
