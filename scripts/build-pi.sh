@@ -55,6 +55,38 @@
 set -eu
 cd "$(dirname "$0")/.."
 
+# Tools this needs, as "command:Debian package"; all checked before anything
+# is downloaded.
+NEEDED_TOOLS="readelf:binutils cmake:cmake pkg-config:pkg-config python3:python3 cargo:cargo make:make xz:xz-utils apt-get:apt"
+INSTALL_DEPS=no
+case "${1:-}" in
+-h | --help)
+    sed -n '2,/^set -eu$/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+    echo "Needs: $(echo "$NEEDED_TOOLS" | tr ' ' '\n' | sed 's/:.*//' | tr '\n' ' ')plus python3's venv module."
+    echo "Usage: build-pi.sh [--install-deps]   (--install-deps: apt-get install what is missing; as root)"
+    exit 0
+    ;;
+--install-deps) INSTALL_DEPS=yes ;;
+"") ;;
+*) echo "build-pi: unknown argument '$1'; see --help" >&2; exit 2 ;;
+esac
+MISSING_PKGS=""
+for t in $NEEDED_TOOLS; do
+    command -v "${t%%:*}" >/dev/null || MISSING_PKGS="$MISSING_PKGS ${t#*:}"
+done
+python3 -c 'import venv, ensurepip' 2>/dev/null || MISSING_PKGS="$MISSING_PKGS python3-venv"
+if [ -n "$MISSING_PKGS" ]; then
+    if [ "$INSTALL_DEPS" = yes ] && [ "$(id -u)" -eq 0 ]; then
+        echo "build-pi: installing:$MISSING_PKGS" >&2
+        apt-get update -qq
+        # shellcheck disable=SC2086 # one word per package
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $MISSING_PKGS >/dev/null
+    else
+        echo "build-pi: missing:$MISSING_PKGS; install them with: apt-get install$MISSING_PKGS (or run as root with --install-deps)" >&2
+        exit 1
+    fi
+fi
+
 CACHE=${ARMV6_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/psendurance-armv6}
 TARGET=arm-unknown-linux-gnueabihf
 GLIBC=2.17
@@ -79,9 +111,6 @@ fail() {
   $*"
 }
 
-command -v readelf >/dev/null || die "readelf not found (binutils)"
-command -v cmake >/dev/null || die "cmake not found (needed to build expat for the sysroot)"
-command -v pkg-config >/dev/null || die "pkg-config not found"
 
 # --- toolchain ----------------------------------------------------------------
 zt_setup

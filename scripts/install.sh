@@ -32,6 +32,15 @@ Usage: $PROG [OPTIONS] [user@]host    install on a Pi over ssh (sudo there)
        $PROG [OPTIONS] --local        install on this machine (as root)
 
 Options:
+  --deb FILE      install this Debian package (scripts/build-deb.sh makes
+                  it) with apt, which pulls in ofono and dbus; with
+                  --uninstall --apt: apt-get remove psendurance. The
+                  package enables and starts the service itself.
+  --mm-ignore-udev
+                  install a udev rule that makes ModemManager leave Huawei
+                  dongles (USB vendor 12d1) to oFono
+  --disable-modemmanager
+                  stop and disable ModemManager, which competes with oFono
   --binary FILE   the psendurance binary to install
                   (default: $DEFAULT_BINARY)
   --user          run the daemon as the system user "$USER_NAME" (created),
@@ -75,6 +84,11 @@ quote() {
 }
 
 BINARY=""
+DEB=""
+APT=no
+MM_UDEV=no
+MM_DISABLE=no
+MM_RULE=/etc/udev/rules.d/77-psendurance-mm-ignore.rules
 ROOT=""
 LOCAL=no
 AS_USER=no
@@ -92,8 +106,16 @@ while [ $# -gt 0 ]; do
         shift 2
         ;;
     --binary=*) BINARY=${1#*=}; shift ;;
+    --deb)
+        [ $# -ge 2 ] || die_usage "$1 needs a value"
+        DEB=$2
+        shift 2
+        ;;
     --root=*) ROOT=${1#*=}; ROOT_GIVEN=yes; shift ;;
     --local) LOCAL=yes; shift ;;
+    --apt) APT=yes; shift ;;
+    --mm-ignore-udev) MM_UDEV=yes; shift ;;
+    --disable-modemmanager) MM_DISABLE=yes; shift ;;
     --user) AS_USER=yes; shift ;;
     --uninstall) UNINSTALL=yes; shift ;;
     --dry-run) DRY=yes; shift ;;
@@ -121,9 +143,96 @@ if [ "$ROOT_GIVEN" = yes ]; then
     ROOT=$(cd "$ROOT" && pwd)
     [ "$ROOT" != / ] || ROOT=""
 fi
-if [ "$UNINSTALL" = no ]; then
+if [ -n "$DEB" ] || [ "$APT" = yes ]; then
+    if [ -n "$BINARY" ] || [ "$AS_USER" = yes ] || [ "$ROOT_GIVEN" = yes ]; then
+        die_usage "--deb/--apt take no --binary, --user or --root (for the user: RUN_AS=\"psendurance\" in /etc/default/psendurance, then reinstall)"
+    fi
+elif [ "$UNINSTALL" = no ]; then
     BINARY=${BINARY:-$SCRIPTS/../$DEFAULT_BINARY}
     [ -f "$BINARY" ] || die_usage "--binary: no file '$BINARY'; build it first or name it with --binary FILE"
+fi
+
+# ------------------------------------------------------------ the package --
+
+# Over ssh (or here with --local): copy the .deb, apt install it; or remove.
+deb_mode() {
+    if [ "$UNINSTALL" = yes ]; then
+        cmd='apt-get remove -y psendurance'
+    elif [ -z "$DEB" ]; then
+        die_usage "--apt is for --uninstall; to install give --deb FILE"
+    else
+        case $DEB in *.deb) ;; *) die_usage "--deb: '$DEB' is not a .deb" ;; esac
+        [ -f "$DEB" ] || die_usage "--deb: no file '$DEB'; make it with scripts/build-deb.sh"
+        # shellcheck disable=SC2016 # $dir expands where cmd runs
+        cmd='apt-get install -y "$dir/psendurance.deb"'
+    fi
+    [ "$DRY" = no ] || { echo "would run: $cmd"; return 0; }
+    if [ "$LOCAL" = yes ]; then
+        dir=$(mktemp -d)
+        [ "$UNINSTALL" = yes ] || cp "$DEB" "$dir/psendurance.deb"
+        chmod 0755 "$dir"
+        sh -c "dir=$dir; $cmd" && rc=0 || rc=$?
+        rm -rf "$dir"
+        [ "$rc" -eq 0 ] || exit "$rc"
+    else
+        case $HOST in
+        *[!A-Za-z0-9@._:-]*) die_usage "'$HOST' is not a [user@]host" ;;
+        esac
+        dir=$(ssh "$HOST" 'mktemp -d /tmp/psendurance-install.XXXXXX') || die "cannot reach $HOST over ssh"
+        if [ "$UNINSTALL" = no ]; then
+            scp -q "$DEB" "$HOST:$dir/psendurance.deb" || die "cannot copy to $HOST:$dir"
+        fi
+        tty=""
+        [ ! -t 0 ] || tty=-t
+        # shellcheck disable=SC2029 # $dir and $cmd are meant to expand here
+        ssh $tty "$HOST" "dir=$dir; chmod 0755 \"\$dir\"; \
+            if [ \"\$(id -u)\" -eq 0 ]; then $cmd; else sudo $cmd; fi; \
+            rc=\$?; rm -rf \"\$dir\"; exit \$rc" || exit $?
+    fi
+    check_conflicts_hint
+    say "configure it in /etc/default/psendurance (APN, PIN file, roaming), then restart it"
+    log_hint
+}
+
+# ModemManager and ConnMan both want the dongle that oFono drives.
+check_conflicts() {
+    if [ -e "$ROOT/lib/systemd/system/ModemManager.service" ] || [ -e "$ROOT/usr/sbin/ModemManager" ]; then
+        if [ "$MM_UDEV" = no ] && [ "$MM_DISABLE" = no ]; then
+            say "warning: ModemManager is installed and grabs the dongle before oFono; fix: --disable-modemmanager, or --mm-ignore-udev for Huawei (12d1) dongles"
+        fi
+    fi
+    if [ -e "$ROOT/usr/sbin/connmand" ]; then
+        say "warning: ConnMan is installed; if it manages cellular links it fights psendurance over the context: disable its ofono plugin or the service"
+    fi
+    if [ "$MM_UDEV" = yes ]; then
+        ensure_dir "$(dirname "$MM_RULE")"
+        write_file "$ROOT$MM_RULE" '# Leave Huawei dongles to oFono (psendurance): ModemManager ignores them.
+ACTION=="add|change", SUBSYSTEMS=="usb", ATTRS{idVendor}=="12d1", ENV{ID_MM_DEVICE_IGNORE}="1"'
+        record "file $MM_RULE"
+        if on_target "reloading udev rules" && command -v udevadm >/dev/null; then
+            run udevadm control --reload || true
+        fi
+    fi
+    if [ "$MM_DISABLE" = yes ] && on_target "disabling ModemManager"; then
+        if systemd_running; then
+            run systemctl disable --now ModemManager.service || say "warning: could not disable ModemManager"
+        fi
+    fi
+}
+
+check_conflicts_hint() {
+    say "if ModemManager runs it competes with oFono for the dongle: 'systemctl disable --now ModemManager'"
+}
+
+log_hint() {
+    say "watch it with: journalctl -t psendurance -f   (Raspberry Pi OS Bookworm: no rsyslog)"
+    say "  or, after 'apt-get install rsyslog': tail -f /var/log/syslog | grep psendurance"
+    say "status line: systemctl kill -s USR1 psendurance (systemd), kill -USR1 \$(cat /run/psendurance.pid) (SysV)"
+}
+
+if [ -n "$DEB" ] || [ "$APT" = yes ]; then
+    deb_mode
+    exit 0
 fi
 
 # ---------------------------------------------------------------- remote --
@@ -302,6 +411,7 @@ local_install() {
         [ "$DRY" = yes ] || record "conf $(checksum "$ROOT$DEF_DST") $DEF_DST"
     fi
 
+    check_conflicts
     if [ ! -e "$ROOT$MODULES_DST" ]; then
         ensure_dir "$(dirname "$MODULES_DST")"
         write_file "$ROOT$MODULES_DST" "# oFono needs TUN devices for its data contexts.
@@ -349,10 +459,7 @@ tun"
 
     [ "$DRY" = yes ] || say "installed; the list of what was put where is in $ROOT$MANIFEST"
     say "configure it in $ROOT$DEF_DST (APN, PIN file, roaming), then restart it"
-    say "watch it with: tail -f /var/log/syslog | grep psendurance"
-    if systemd_running; then
-        say "or: journalctl -f -u psendurance"
-    fi
+    log_hint
 }
 
 local_uninstall() {
