@@ -113,7 +113,12 @@ impl Init {
             state_dir: dir.join("state"),
             bus: bus.to_string(),
         };
-        init.write_defaults(&format!("ENABLED=\"yes\"\nDAEMON_ARGS=\"{args}\"\n"));
+        // The daemon's status file stays in the test's RUN_DIR, never the machine's.
+        let status = init.run_dir.join("status");
+        init.write_defaults(&format!(
+            "ENABLED=\"yes\"\nDAEMON_ARGS=\"{args} --status-file {}\"\n",
+            status.display()
+        ));
         init
     }
 

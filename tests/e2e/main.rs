@@ -12,6 +12,7 @@ mod ladder;
 mod netconf;
 mod restart;
 mod service;
+mod status;
 
 use std::time::{Duration, Instant};
 
