@@ -281,7 +281,12 @@ impl Bench {
     /// `<dir>/run/status`: a test never writes the machine's own.
     pub fn spawn_daemon_spec(&self, spec: &DaemonSpec) -> Daemon {
         let mut spec = spec.clone();
-        if !spec.args.iter().any(|a| a.starts_with("--status-file")) {
+        let ours = self.daemon_bin.as_ref() == Some(&spec.bin)
+            || spec
+                .bin
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("psendurance"));
+        if ours && !spec.args.iter().any(|a| a.starts_with("--status-file")) {
             spec.args.push("--status-file".into());
             spec.args.push(self.status_file().display().to_string());
         }
