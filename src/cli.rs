@@ -320,6 +320,14 @@ pub fn parse(args: &[String]) -> Result<Parsed, CliError> {
             .filter(|p| !p.as_os_str().is_empty()),
         metrics_file: m.opt_str("metrics-file").map(PathBuf::from),
     };
+    for (name, path) in [
+        ("status-file", &edge.status_file),
+        ("metrics-file", &edge.metrics_file),
+    ] {
+        if let Some(path) = path {
+            check_writable_folder(name, path)?;
+        }
+    }
     if settings.retry_max < settings.retry_min {
         return Err(CliError(
             "--retry-max is shorter than --retry-min; make it at least as long".into(),
@@ -418,6 +426,29 @@ fn command(name: &str, text: &str) -> Result<Vec<String>, CliError> {
         )));
     }
     Ok(argv)
+}
+
+/// The file's folder (or, if it does not exist yet, the nearest folder
+/// above it, where it would be created) must be writable by us now.
+fn check_writable_folder(name: &str, path: &std::path::Path) -> Result<(), CliError> {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let existing = parent
+        .ancestors()
+        .find(|p| p.exists())
+        .unwrap_or(std::path::Path::new("/"));
+    let writable = std::ffi::CString::new(existing.as_os_str().as_encoded_bytes())
+        // SAFETY: a valid NUL-terminated path; access(2) only reads it.
+        .is_ok_and(|c| existing.is_dir() && unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0);
+    if writable {
+        return Ok(());
+    }
+    Err(CliError(format!(
+        "--{name}: cannot write in {}; make it writable for this user, or give another path",
+        existing.display()
+    )))
 }
 
 fn check_modem(path: String) -> Result<String, CliError> {
@@ -570,6 +601,14 @@ mod tests {
                 "not an executable program",
             ),
             (&["--dhcp-command", " "][..], "give a command"),
+            (
+                &["--status-file", "/etc/hostname/status"][..],
+                "--status-file: cannot write in /etc/hostname",
+            ),
+            (
+                &["--metrics-file", "/etc/passwd/m/metrics.prom"][..],
+                "--metrics-file: cannot write in /etc/passwd",
+            ),
         ] {
             let e = err(args);
             assert!(e.contains(needle), "{args:?}: {e}");

@@ -28,6 +28,8 @@ pub struct Edges {
     status_warned: bool,
     /// The newest snapshot not yet written, and when it is due.
     status: Option<(Box<Status>, Instant)>,
+    /// The newest snapshot taken, for the last write on exit.
+    last: Option<Box<Status>>,
 }
 
 /// A snapshot is written this long after the change that made it, with any
@@ -59,6 +61,7 @@ impl Edges {
             notifier: Notifier::from_env(Instant::now()),
             status_warned: false,
             status: None,
+            last: None,
         }
     }
 
@@ -129,8 +132,13 @@ impl Edges {
         }
     }
 
+    /// Leaves `state=stopped` behind: a stopped daemon never looks healthy.
     pub fn stopping(&mut self) {
-        self.write_status();
+        self.status = None;
+        let mut stopped = self.last.take().map(|s| *s).unwrap_or_default();
+        stopped.state = "stopped".into();
+        stopped.up_since = None;
+        self.write_files(&stopped);
         if let Some(n) = self.notifier.as_ref() {
             n.stopping();
         }
@@ -142,6 +150,7 @@ impl Edges {
             .status
             .take()
             .map_or(now + STATUS_SETTLE, |(_, due)| due);
+        self.last = Some(status.clone());
         self.status = Some((status, due));
     }
 

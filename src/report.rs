@@ -75,6 +75,7 @@ pub fn status_text(s: &Status, now: Instant, wall: SystemTime) -> String {
     for (i, n) in s.recoveries.iter().enumerate() {
         line(&format!("recoveries_step{}", i + 1), &n.to_string());
     }
+    line("pid", &std::process::id().to_string());
     line("updated", &rfc3339(epoch(now, now, wall)));
     out
 }

@@ -113,7 +113,12 @@ impl Init {
             state_dir: dir.join("state"),
             bus: bus.to_string(),
         };
-        init.write_defaults(&format!("ENABLED=\"yes\"\nDAEMON_ARGS=\"{args}\"\n"));
+        // The daemon's status file stays in the test's RUN_DIR, never the machine's.
+        let status = init.run_dir.join("status");
+        init.write_defaults(&format!(
+            "ENABLED=\"yes\"\nDAEMON_ARGS=\"{args} --status-file {}\"\n",
+            status.display()
+        ));
         init
     }
 
@@ -667,9 +672,10 @@ fn init_script_run_as_starts_the_daemon_as_psendurance_through_the_policy() {
     let work = b.dir().join("init");
     std::fs::create_dir_all(&work).unwrap();
     let init = Init::new(&work, b.bus_address(), "-f");
-    init.write_defaults(
-        "ENABLED=\"yes\"\nDAEMON_ARGS=\"-f -v --interval 2\"\nRUN_AS=\"psendurance\"\n",
-    );
+    init.write_defaults(&format!(
+        "ENABLED=\"yes\"\nDAEMON_ARGS=\"-f -v --interval 2 --status-file {}\"\nRUN_AS=\"psendurance\"\n",
+        init.run_dir.join("status").display()
+    ));
     let _reap = Reap(&init);
     assert!(!b.sim().is_active(1));
     let start = init.run("start");

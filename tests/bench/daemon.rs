@@ -143,9 +143,25 @@ impl Daemon {
     }
 }
 
+/// The machine's own status file: no daemon of the bench may write it.
+pub const MACHINE_STATUS: &str = "/run/psendurance/status";
+
+/// Panics if the machine's status file names `pid` as its writer.
+pub fn assert_machine_status_not_written_by(pid: u32) {
+    let text = std::fs::read_to_string(MACHINE_STATUS).unwrap_or_default();
+    assert!(
+        !text.lines().any(|l| l == format!("pid={pid}")),
+        "daemon {pid} of the bench wrote {MACHINE_STATUS}: pass --status-file"
+    );
+}
+
 impl Drop for Daemon {
     fn drop(&mut self) {
+        let pid = self.pid();
         self.kill();
+        if !std::thread::panicking() {
+            assert_machine_status_not_written_by(pid);
+        }
     }
 }
 

@@ -85,6 +85,14 @@ impl Bench {
         procs::ensure_prereqs();
         let dir = unique_dir();
         std::fs::create_dir_all(dir.join("ofono-state")).expect("create bench dir");
+        // Writable by the daemon's user in the non-root run.
+        let run = dir.join("run");
+        std::fs::create_dir_all(&run).expect("create bench run dir");
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o777))
+                .expect("chmod bench run dir");
+        }
         // BENCH_DAEMON_USER runs the daemon as that user, on a bus where
         // only our shipped policy lets it talk to oFono (the non-root proof).
         let policy = match (daemon_user(), opts.policy) {
@@ -118,6 +126,11 @@ impl Bench {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The status file daemons on this bench write unless told otherwise.
+    pub fn status_file(&self) -> PathBuf {
+        self.dir.join("run/status")
     }
 
     /// `unix:path=<dir>/bus`, for DBUS_SYSTEM_BUS_ADDRESS.
@@ -264,8 +277,20 @@ impl Bench {
     }
 
     /// Like `spawn_daemon`, with env, uid/gid and binary chosen by the caller.
+    /// Without `--status-file` among the arguments the daemon writes
+    /// `<dir>/run/status`: a test never writes the machine's own.
     pub fn spawn_daemon_spec(&self, spec: &DaemonSpec) -> Daemon {
-        Daemon::spawn(spec, self.bus_address(), &self.dir.join("psendurance.log"))
+        let mut spec = spec.clone();
+        let ours = self.daemon_bin.as_ref() == Some(&spec.bin)
+            || spec
+                .bin
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("psendurance"));
+        if ours && !spec.args.iter().any(|a| a.starts_with("--status-file")) {
+            spec.args.push("--status-file".into());
+            spec.args.push(self.status_file().display().to_string());
+        }
+        Daemon::spawn(&spec, self.bus_address(), &self.dir.join("psendurance.log"))
             .unwrap_or_else(|e| panic!("bench: cannot run {}: {e}", spec.bin.display()))
     }
 

@@ -13,6 +13,7 @@ mod netconf;
 mod pace;
 mod restart;
 mod service;
+mod status;
 
 use std::time::{Duration, Instant};
 
