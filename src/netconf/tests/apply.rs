@@ -193,8 +193,10 @@ fn dhcp_command_gets_the_interface_and_is_reaped() {
     o.dhcp_command = Some(vec![
         "/bin/sh".into(),
         "-c".into(),
-        format!("echo \"$0\" > {}; sleep 30", out.display()),
+        format!("echo \"$0 $1\" > {}; sleep 30", out.display()),
         "{iface}".into(),
+        // Inside a longer argument too (udhcpc's pid file, say).
+        "-p/run/udhcpc.{iface}.pid".into(),
     ]);
     let (a, notes) = apply(&dhcp_settings(), &o);
     assert!(
@@ -203,7 +205,7 @@ fn dhcp_command_gets_the_interface_and_is_reaped() {
     );
     let pid = pid_in(&notes);
     let t = Instant::now();
-    while fs::read_to_string(&out).unwrap_or_default() != "ppp9\n" {
+    while fs::read_to_string(&out).unwrap_or_default() != "ppp9 -p/run/udhcpc.ppp9.pid\n" {
         assert!(
             t.elapsed() < Duration::from_secs(3),
             "dhcp command did not run"
