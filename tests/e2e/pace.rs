@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::bench::Daemon;
+use crate::bench::{Bench, Daemon};
 use crate::{bench, log_of, recover, up};
 
 /// At the modem, a recovery that oFono signals takes milliseconds; a second
@@ -22,34 +22,27 @@ fn report(what: &str, took: &[Duration], d: &Daemon) {
     );
 }
 
-#[test]
-fn ten_modem_resets_three_seconds_apart_each_recover_at_once() {
+/// Injects `fault` ten times, 3 s apart, timing each recovery.
+fn ten_times_three_seconds_apart(what: &str, fault: fn(&Bench)) {
     let b = bench();
     let d = up(&b, &[]);
     let mut took = Vec::new();
     for _ in 0..10 {
         let t = Instant::now();
-        took.push(recover(&b, &d, Duration::from_secs(10), |b| {
-            b.sim().reset()
-        }));
+        took.push(recover(&b, &d, Duration::from_secs(10), fault));
         std::thread::sleep(Duration::from_secs(3).saturating_sub(t.elapsed()));
     }
-    report("10 resets 3 s apart", &took, &d);
+    report(what, &took, &d);
+}
+
+#[test]
+fn ten_modem_resets_three_seconds_apart_each_recover_at_once() {
+    ten_times_three_seconds_apart("10 resets 3 s apart", |b| b.sim().reset());
 }
 
 #[test]
 fn ten_link_hang_ups_three_seconds_apart_each_recover_at_once() {
-    let b = bench();
-    let d = up(&b, &[]);
-    let mut took = Vec::new();
-    for _ in 0..10 {
-        let t = Instant::now();
-        took.push(recover(&b, &d, Duration::from_secs(10), |b| {
-            b.sim().hangup()
-        }));
-        std::thread::sleep(Duration::from_secs(3).saturating_sub(t.elapsed()));
-    }
-    report("10 hang-ups 3 s apart", &took, &d);
+    ten_times_three_seconds_apart("10 hang-ups 3 s apart", |b| b.sim().hangup());
 }
 
 #[test]

@@ -169,8 +169,9 @@ fn a_mixed_burst_of_distinct_faults_each_recovers_at_once() {
     assert!(s.fake.active(CTX), "reset after errors\n{}", s.log_text());
 }
 
-#[test]
-fn a_replug_forgets_the_old_backoff() {
+/// Activations failing until the backoff holds the link down, then a
+/// fresh object: it must be activated at once.
+fn forgets_the_old_backoff(fresh: Fault) {
     let mut s = up();
     s.run_until(5.0);
     s.fake.fail_next = vec!["org.ofono.Error.Failed"; 6];
@@ -178,22 +179,19 @@ fn a_replug_forgets_the_old_backoff() {
     s.run_until(20.0);
     assert!(!s.fake.active(CTX), "still backing off\n{}", s.log_text());
     s.fake.fail_next.clear();
-    replug(&mut s);
+    fresh(&mut s);
     s.run_until(20.1);
     assert!(s.fake.active(CTX), "{}", s.log_text());
 }
 
 #[test]
+fn a_replug_forgets_the_old_backoff() {
+    forgets_the_old_backoff(replug);
+}
+
+#[test]
 fn an_ofono_restart_forgets_the_old_backoff() {
-    let mut s = up();
-    s.run_until(5.0);
-    s.fake.fail_next = vec!["org.ofono.Error.Failed"; 6];
-    network_deactivates(&mut s);
-    s.run_until(20.0);
-    assert!(!s.fake.active(CTX), "still backing off\n{}", s.log_text());
-    ofono_restart(&mut s);
-    s.run_until(20.1);
-    assert!(s.fake.active(CTX), "{}", s.log_text());
+    forgets_the_old_backoff(ofono_restart);
 }
 
 #[test]
