@@ -26,10 +26,10 @@ pub struct Edges {
     last_resort: Option<LastResort>,
     notifier: Option<Notifier>,
     status_warned: bool,
-    /// The newest snapshot not yet written, and when it is due.
-    status: Option<(Box<Status>, Instant)>,
-    /// The newest snapshot taken, for the last write on exit.
-    last: Option<Box<Status>>,
+    /// The newest snapshot (kept for the last write on exit).
+    status: Option<Box<Status>>,
+    /// When it is to be written; `None` once it has been.
+    status_due: Option<Instant>,
 }
 
 /// A snapshot is written this long after the change that made it, with any
@@ -61,7 +61,7 @@ impl Edges {
             notifier: Notifier::from_env(Instant::now()),
             status_warned: false,
             status: None,
-            last: None,
+            status_due: None,
         }
     }
 
@@ -134,8 +134,8 @@ impl Edges {
 
     /// Leaves `state=stopped` behind: a stopped daemon never looks healthy.
     pub fn stopping(&mut self) {
-        self.status = None;
-        let mut stopped = self.last.take().map(|s| *s).unwrap_or_default();
+        self.status_due = None;
+        let mut stopped = self.status.take().map(|s| *s).unwrap_or_default();
         stopped.state = "stopped".into();
         stopped.up_since = None;
         self.write_files(&stopped);
@@ -146,18 +146,17 @@ impl Edges {
 
     /// Takes a new snapshot; it is written within `STATUS_SETTLE`.
     pub fn publish(&mut self, status: Box<Status>, now: Instant) {
-        let due = self
-            .status
-            .take()
-            .map_or(now + STATUS_SETTLE, |(_, due)| due);
-        self.last = Some(status.clone());
-        self.status = Some((status, due));
+        self.status_due.get_or_insert(now + STATUS_SETTLE);
+        self.status = Some(status);
     }
 
     /// Writes the pending snapshot now, if any.
     fn write_status(&mut self) {
-        if let Some((status, _)) = self.status.take() {
+        if self.status_due.take().is_some()
+            && let Some(status) = self.status.take()
+        {
             self.write_files(&status);
+            self.status = Some(status);
         }
     }
 
@@ -195,8 +194,7 @@ impl Edges {
     pub fn deadline(&self) -> Option<Instant> {
         let probe = self.probe.as_ref().map(|(_, _, p)| p.deadline());
         let ping = self.notifier.as_ref().and_then(Notifier::deadline);
-        let status = self.status.as_ref().map(|(_, due)| *due);
-        probe.into_iter().chain(ping).chain(status).min()
+        probe.into_iter().chain(ping).chain(self.status_due).min()
     }
 
     /// A finished probe, if any; also reaps finished children.
@@ -204,7 +202,7 @@ impl Edges {
         if let Some(n) = self.notifier.as_mut() {
             n.tick(now);
         }
-        if self.status.as_ref().is_some_and(|(_, due)| *due <= now) {
+        if self.status_due.is_some_and(|due| due <= now) {
             self.write_status();
         }
         if let Some(lr) = self.last_resort.as_mut() {
