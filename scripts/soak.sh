@@ -4,7 +4,9 @@
 # a check that a context is really active at the modem again within a bound
 # computed from the daemon's options. Exits non-zero if an episode got stuck
 # or the daemon exited. Needs root, like the bench.
-#   scripts/soak.sh [--events N] [--seed S] [--daemon-args "ARGS"] [--out FILE]
+#   scripts/soak.sh [--events N] [--seed S] [--daemon-args "ARGS"] [--lanes N] [--out FILE]
+# --lanes N runs N benches side by side (own ofonod, modem and daemon each,
+# seeds S..S+N-1) to cut the wall time; the events are shared out.
 # --daemon-args replaces the soak's defaults option by option (see
 # examples/soak/soak.rs); the release build of psendurance is soaked.
 set -eu

@@ -19,6 +19,7 @@ fn thirty_random_faults_never_get_stuck() {
         // --activation-timeout (120 s), and three hang episodes would then
         // take most of CI's time. scripts/soak.sh runs them all as shipped.
         daemon_args: soak::daemon_args(&["--activation-timeout".into(), "3".into()]),
+        lanes: 1,
     };
     let outcome = soak::run::run(&cfg).unwrap_or_else(|e| panic!("soak: {e}"));
     let report = soak::report::render(&cfg, &outcome, &common::machine::describe());

@@ -2,7 +2,7 @@
 //! by a check that a context is really active at the modem again. Run it
 //! with scripts/soak.sh (root, like the bench).
 //!
-//!     soak --events N --seed S [--daemon-args "ARGS"] [--bin PATH] [--out FILE]
+//!     soak --events N --seed S [--daemon-args "ARGS"] [--lanes N] [--bin PATH] [--out FILE]
 
 #[path = "../../tests/bench/mod.rs"]
 mod bench;
@@ -14,8 +14,7 @@ mod soak;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: soak [--events N] [--seed S] [--daemon-args \"ARGS\"] [--bin PATH] [--out FILE]";
+const USAGE: &str = "usage: soak [--events N] [--seed S] [--daemon-args \"ARGS\"] [--lanes N] [--bin PATH] [--out FILE]";
 
 fn main() -> ExitCode {
     let (cfg, out) = match parse() {
@@ -63,6 +62,7 @@ fn parse() -> Result<(soak::run::Config, PathBuf), String> {
         seed,
         bin: exe_dir.join("../psendurance"),
         daemon_args: soak::daemon_args(&[]),
+        lanes: 1,
     };
     let mut out = PathBuf::from("target/soak.md");
     let mut it = std::env::args().skip(1);
@@ -76,6 +76,7 @@ fn parse() -> Result<(soak::run::Config, PathBuf), String> {
         match flag.as_str() {
             "--events" => cfg.events = number()? as usize,
             "--seed" => cfg.seed = number()?,
+            "--lanes" => cfg.lanes = number()?.max(1) as usize,
             "--daemon-args" => {
                 let extra: Vec<String> = value.split_whitespace().map(String::from).collect();
                 cfg.daemon_args = soak::daemon_args(&extra);

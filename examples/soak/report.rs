@@ -8,10 +8,10 @@ pub fn render(cfg: &Config, o: &Outcome, machine: &str) -> String {
     let mut s = String::from("# psendurance soak\n\n");
     s.push_str(&format!("- machine: {machine}\n"));
     s.push_str(&format!(
-        "- {} of {} episodes, seed {}, {:.0} s; daemon `{}`\n",
+        "- {} of {} episodes, {}, {:.0} s; daemon `{}`\n",
         o.episodes,
         cfg.events,
-        cfg.seed,
+        lanes(cfg),
         o.elapsed.as_secs_f64(),
         cfg.daemon_args.join(" ")
     ));
@@ -32,12 +32,19 @@ pub fn render(cfg: &Config, o: &Outcome, machine: &str) -> String {
             fmt(m.max)
         ));
     }
-    let (a, b) = o.mem;
-    s.push_str(&format!(
-        "\nmemory: VmRSS {} → {} KiB, of which anonymous {} → {} KiB; private {} → {} KiB \
-         (the binary's pages count as private only while no other process runs it); fds {} → {}\n",
-        a.rss_kb, b.rss_kb, a.anon_kb, b.anon_kb, a.private_kb, b.private_kb, a.fds, b.fds
-    ));
+    s.push('\n');
+    for (lane, (a, b)) in o.mem.iter().enumerate() {
+        let who = if o.mem.len() > 1 {
+            format!("lane {lane} ")
+        } else {
+            String::new()
+        };
+        s.push_str(&format!(
+            "{who}memory: VmRSS {} → {} KiB, of which anonymous {} → {} KiB; private {} → {} KiB; fds {} → {}\n",
+            a.rss_kb, b.rss_kb, a.anon_kb, b.anon_kb, a.private_kb, b.private_kb, a.fds, b.fds
+        ));
+    }
+    s.push_str("(the binary's pages count as private only while no other process runs it)\n");
     s.push_str(&format!(
         "stuck episodes: {}; daemon exits: {}\n",
         o.stuck.len(),
@@ -49,13 +56,14 @@ pub fn render(cfg: &Config, o: &Outcome, machine: &str) -> String {
     ));
     for d in &o.ofono_deaths {
         s.push_str(&format!(
-            "\n## ofonod ended: episode {} ({})\n\nlast lines of ofonod.log:\n```\n{}\n```\n",
-            d.index, d.status, d.log_tail
+            "\n## ofonod ended: lane {} episode {} ({})\n\nlast lines of ofonod.log:\n```\n{}\n```\n",
+            d.lane, d.index, d.status, d.log_tail
         ));
     }
     for st in &o.stuck {
         s.push_str(&format!(
-            "\n## stuck: episode {} ({})\n\nAT lines (last 40 since the episode began):\n```\n{}\n```\ndaemon log tail:\n```\n{}\n```\n",
+            "\n## stuck: lane {} episode {} ({})\n\nAT lines (last 40 since the episode began):\n```\n{}\n```\ndaemon log tail:\n```\n{}\n```\n",
+            st.lane,
             st.index,
             st.what,
             st.at_lines.join("\n"),
@@ -66,6 +74,17 @@ pub fn render(cfg: &Config, o: &Outcome, machine: &str) -> String {
         s.push_str(&format!("\n## the daemon exited\n\n```\n{e}\n```\n"));
     }
     s
+}
+
+fn lanes(cfg: &Config) -> String {
+    match cfg.lanes {
+        0 | 1 => format!("seed {}", cfg.seed),
+        n => format!(
+            "{n} lanes side by side (own ofonod, modem and daemon each), seeds {}-{}",
+            cfg.seed,
+            cfg.seed + n as u64 - 1
+        ),
+    }
 }
 
 /// The soak passed: nothing stuck, no exit.

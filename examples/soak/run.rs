@@ -16,14 +16,20 @@ use crate::common::procstat::ProcStat;
 /// their bounds.
 const MAX_STUCK: usize = 3;
 
+#[derive(Clone)]
 pub struct Config {
     pub events: usize,
     pub seed: u64,
     pub bin: PathBuf,
     pub daemon_args: Vec<String>,
+    /// Independent benches run side by side, each with its own ofonod,
+    /// modem and daemon; the events are shared out between them and lane
+    /// `i` uses seed `seed + i`. More lanes only shorten the wall time.
+    pub lanes: usize,
 }
 
 pub struct Stuck {
+    pub lane: usize,
     pub index: usize,
     pub what: String,
     pub at_lines: Vec<String>,
@@ -33,6 +39,7 @@ pub struct Stuck {
 /// ofonod ending on its own (not one of the soak's restarts): the soak
 /// restarts it as the shipped `ofono.service` drop-in makes systemd do.
 pub struct OfonoDeath {
+    pub lane: usize,
     pub index: usize,
     pub status: String,
     pub log_tail: String,
@@ -46,7 +53,8 @@ pub struct Outcome {
     pub stuck: Vec<Stuck>,
     pub ofono_deaths: Vec<OfonoDeath>,
     pub exited: Option<String>,
-    pub mem: (ProcStat, ProcStat),
+    /// Per lane: at start and at the end.
+    pub mem: Vec<(ProcStat, ProcStat)>,
     pub elapsed: Duration,
 }
 
@@ -62,7 +70,46 @@ pub fn bound(args: &[String]) -> Duration {
         + Duration::from_secs(5)
 }
 
+/// Runs the lanes side by side and merges what they saw.
 pub fn run(cfg: &Config) -> Result<Outcome, String> {
+    let t0 = Instant::now();
+    let lanes = cfg.lanes.max(1);
+    let handles: Vec<_> = (0..lanes)
+        .map(|lane| {
+            let mut c = cfg.clone();
+            c.seed = cfg.seed + lane as u64;
+            c.events = cfg.events / lanes + usize::from(lane < cfg.events % lanes);
+            std::thread::spawn(move || run_lane(&c, lane))
+        })
+        .collect();
+    let mut all = Outcome {
+        bound: bound(&cfg.daemon_args),
+        episodes: 0,
+        recoveries: BTreeMap::new(),
+        stuck: Vec::new(),
+        ofono_deaths: Vec::new(),
+        exited: None,
+        mem: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+    for (lane, h) in handles.into_iter().enumerate() {
+        let o = h.join().map_err(|_| format!("lane {lane} panicked"))??;
+        all.episodes += o.episodes;
+        for (k, v) in o.recoveries {
+            all.recoveries.entry(k).or_default().extend(v);
+        }
+        all.stuck.extend(o.stuck);
+        all.ofono_deaths.extend(o.ofono_deaths);
+        if all.exited.is_none() {
+            all.exited = o.exited;
+        }
+        all.mem.extend(o.mem);
+    }
+    all.elapsed = t0.elapsed();
+    Ok(all)
+}
+
+fn run_lane(cfg: &Config, lane: usize) -> Result<Outcome, String> {
     let t0 = Instant::now();
     let bound = bound(&cfg.daemon_args);
     let activation_timeout = dur::option(
@@ -80,10 +127,10 @@ pub fn run(cfg: &Config) -> Result<Outcome, String> {
         ..DaemonSpec::default()
     });
     if !b.sim().wait_for(|s| !s.active_cids().is_empty(), bound) {
-        return Err(format!("never came up:\n{}", d.tail(30)));
+        return Err(format!("lane {lane}: never came up:\n{}", d.tail(30)));
     }
     let pid = d.pid();
-    let start = ProcStat::read(pid).ok_or("the daemon exited at start")?;
+    let start = ProcStat::read(pid).ok_or(format!("lane {lane}: the daemon exited at start"))?;
     let mut rng = Rng::new(cfg.seed);
     let mut out = Outcome {
         bound,
@@ -92,22 +139,27 @@ pub fn run(cfg: &Config) -> Result<Outcome, String> {
         stuck: Vec::new(),
         ofono_deaths: Vec::new(),
         exited: None,
-        mem: (start, start),
+        mem: vec![(start, start)],
         elapsed: Duration::ZERO,
     };
     for index in 1..=cfg.events {
         let shape = Shape::pick(&mut rng);
         let from = b.sim().view(|v| v.log().len());
-        eprintln!("soak: {index}/{}: {}", cfg.events, shape.describe());
+        eprintln!(
+            "soak: lane {lane}: {index}/{}: {}",
+            cfg.events,
+            shape.describe()
+        );
         let before = shape.run(&b, &mut rng, activation_timeout);
         let end = Instant::now();
-        let up = wait_up(&b, before, bound, index, &mut out.ofono_deaths);
+        let up = wait_up(&b, before, bound, (lane, index), &mut out.ofono_deaths);
         out.episodes = index;
         if up {
             let took = end.elapsed();
             out.recoveries.entry(shape.label()).or_default().push(took);
         } else {
             out.stuck.push(Stuck {
+                lane,
                 index,
                 what: shape.describe(),
                 at_lines: at_lines(&b, from, 40),
@@ -117,7 +169,7 @@ pub fn run(cfg: &Config) -> Result<Outcome, String> {
         if !d.is_running() {
             let status = d.wait_exit(Duration::ZERO);
             out.exited = Some(format!(
-                "exited during episode {index} ({status:?}):\n{}",
+                "lane {lane}: exited during episode {index} ({status:?}):\n{}",
                 d.tail(40)
             ));
             break;
@@ -129,7 +181,7 @@ pub fn run(cfg: &Config) -> Result<Outcome, String> {
         std::thread::sleep(rng.millis(0, 200));
     }
     if out.exited.is_none() {
-        out.mem.1 = ProcStat::read(pid).unwrap_or(start);
+        out.mem[0].1 = ProcStat::read(pid).unwrap_or(start);
     }
     out.elapsed = t0.elapsed();
     d.kill();
@@ -143,7 +195,7 @@ fn wait_up(
     b: &Bench,
     before: u32,
     bound: Duration,
-    index: usize,
+    (lane, index): (usize, usize),
     deaths: &mut Vec<OfonoDeath>,
 ) -> bool {
     const RESTART_SEC: Duration = Duration::from_secs(5);
@@ -159,8 +211,11 @@ fn wait_up(
             return true;
         }
         if let Some(status) = b.ofono_died() {
-            eprintln!("soak: {index}: ofonod ended on its own ({status}); restarting it in 5 s");
+            eprintln!(
+                "soak: lane {lane}: {index}: ofonod ended on its own ({status}); restarting it in 5 s"
+            );
             deaths.push(OfonoDeath {
+                lane,
                 index,
                 status: status.to_string(),
                 log_tail: crate::bench::procs::tail(&b.ofono_log(), 30),
