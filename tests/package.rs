@@ -1,6 +1,7 @@
 //! The Debian package of scripts/build-deb.sh: its man page agrees with
 //! --help, and the .deb holds what the issue lists, with the right control
-//! fields. scripts/check-deb.sh installs it for real (root, ~20 s).
+//! fields. scripts/check-deb.sh installs it for real and brings a context
+//! up through it (root, ~15 s).
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -114,7 +114,13 @@ impl SimView<'_> {
 impl ModemSim {
     /// Listen on 127.0.0.1 with an ephemeral port.
     pub fn start(config: SimConfig) -> io::Result<ModemSim> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
+        ModemSim::start_on(config, 0)
+    }
+
+    /// Listen on 127.0.0.1:`port` (0: an ephemeral one), e.g. a port that
+    /// a phonesim.conf written before the simulator runs already names.
+    pub fn start_on(config: SimConfig, port: u16) -> io::Result<ModemSim> {
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
         let addr = listener.local_addr()?;
         let mut modem = Modem::new();
         modem.pin_lock = config.pin.map(|(pin, retries)| PinLock {
