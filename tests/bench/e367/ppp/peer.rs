@@ -2,7 +2,7 @@
 //! IPv4 both ways. Sans-IO: the caller pumps bytes, time and events.
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::auth::{self, CHAP, PAP};
 use super::cp::{self, Fsm, Packet, State, Step};
@@ -46,6 +46,14 @@ pub enum Event {
     ProtocolRejected(u16),
 }
 
+/// RFC 1661's default MRU. oFono 1.31 never asks another, and its HDLC
+/// receiver writes into a 4096-byte buffer without a bound check, so
+/// nothing longer may ever go out.
+const DEFAULT_MRU: usize = 1500;
+/// How long we wait for an Authenticate-Request: oFono sends one at once
+/// and gives up itself after three tries 10 s apart.
+const PAP_WAIT: Duration = Duration::from_secs(30);
+
 /// Where authentication stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum AuthState {
@@ -66,9 +74,10 @@ pub struct Peer {
     chap_id: u8,
     chap_value: [u8; 16],
     chap_tries: u32,
-    chap_deadline: Option<Instant>,
+    auth_deadline: Option<Instant>,
     reject_id: u8,
-    echo_id: u8,
+    /// Largest information field the client takes (its MRU, default 1500).
+    peer_mru: usize,
     out: VecDeque<Vec<u8>>,
     ip_in: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
@@ -96,9 +105,9 @@ impl Peer {
             chap_id: 0,
             chap_value: auth::challenge_value(seed, 0),
             chap_tries: 0,
-            chap_deadline: None,
+            auth_deadline: None,
             reject_id: 0,
-            echo_id: 0,
+            peer_mru: DEFAULT_MRU,
             out: VecDeque::new(),
             ip_in: VecDeque::new(),
             events: VecDeque::new(),
@@ -127,13 +136,13 @@ impl Peer {
     }
 
     pub fn send_ip(&mut self, packet: &[u8]) {
-        if self.phase == Phase::Open {
+        if self.phase == Phase::Open && packet.len() <= self.peer_mru {
             self.out.push_back(hdlc::frame(ipcp::IP, packet));
         }
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [self.lcp.deadline, self.ipcp.deadline, self.chap_deadline]
+        [self.lcp.deadline, self.ipcp.deadline, self.auth_deadline]
             .into_iter()
             .flatten()
             .min()
@@ -145,7 +154,7 @@ impl Peer {
         }
         self.terminated_by_us = true;
         self.ipcp.halt();
-        self.chap_deadline = None;
+        self.auth_deadline = None;
         let mut pk = Vec::new();
         self.lcp.close(now, &mut pk);
         self.send(lcp::PROTO, pk);
@@ -170,8 +179,8 @@ impl Peer {
             // IPCP never converged: the link is useless.
             self.terminate(now);
         }
-        if self.chap_deadline.is_some_and(|d| d <= now) {
-            if self.chap_tries >= cp::MAX_CONFIGURE {
+        if self.auth_deadline.is_some_and(|d| d <= now) {
+            if self.wants.auth == Auth::Pap || self.chap_tries >= cp::MAX_CONFIGURE {
                 self.terminate(now);
             } else {
                 self.send_challenge(now);
@@ -200,7 +209,7 @@ impl Peer {
     fn die(&mut self, by_peer: bool) {
         self.lcp.halt();
         self.ipcp.halt();
-        self.chap_deadline = None;
+        self.auth_deadline = None;
         self.phase = Phase::Dead;
         self.events.push_back(Event::Terminated { by_peer });
     }
@@ -224,7 +233,7 @@ impl Peer {
                 self.reject_id = self.reject_id.wrapping_add(1);
                 let mut d = proto.to_be_bytes().to_vec();
                 d.extend_from_slice(info);
-                d.truncate(1500 - 4);
+                d.truncate(self.peer_mru.saturating_sub(4));
                 let pk = Packet::new(cp::PROTO_REJ, self.reject_id, &d);
                 self.send(lcp::PROTO, vec![pk]);
                 self.events.push_back(Event::ProtocolRejected(proto));
@@ -242,6 +251,10 @@ impl Peer {
                     return;
                 };
                 let v = lcp::judge(&opts, self.wants.magic);
+                if v == cp::Verdict::Ack {
+                    let mru = lcp::mru(&opts).map_or(DEFAULT_MRU, usize::from);
+                    self.peer_mru = mru.clamp(64, DEFAULT_MRU);
+                }
                 self.lcp.rcr(p.id, &p.data, v, now, &mut out)
             }
             cp::CONF_ACK if p.data == self.lcp.ours => self.lcp.rca(p.id, now, &mut out),
@@ -294,7 +307,7 @@ impl Peer {
             _ => {
                 self.reject_id = self.reject_id.wrapping_add(1);
                 let mut d = p.encode();
-                d.truncate(1500 - 4);
+                d.truncate(self.peer_mru.saturating_sub(4));
                 out.push(Packet::new(cp::CODE_REJ, self.reject_id, &d));
                 Step::Nothing
             }
@@ -305,7 +318,7 @@ impl Peer {
             Step::Down => {
                 // Renegotiation: start over from the establish phase.
                 self.ipcp = Fsm::new(self.ipcp.req_id.wrapping_add(1));
-                self.chap_deadline = None;
+                self.auth_deadline = None;
                 self.auth = AuthState::Waiting;
                 self.phase = Phase::Establish;
             }
@@ -318,7 +331,10 @@ impl Peer {
         self.events.push_back(Event::LcpUp);
         match self.wants.auth {
             Auth::None => self.network(now),
-            Auth::Pap => self.phase = Phase::Authenticate,
+            Auth::Pap => {
+                self.phase = Phase::Authenticate;
+                self.auth_deadline = Some(now + PAP_WAIT);
+            }
             Auth::Chap => {
                 self.phase = Phase::Authenticate;
                 self.chap_tries = 0;
@@ -335,7 +351,7 @@ impl Peer {
         let d = auth::chap_value_and_name(&self.chap_value, b"e367");
         let pk = Packet::new(auth::CHAP_CHALLENGE, self.chap_id, &d);
         self.out.push_back(hdlc::frame(CHAP, &pk.encode()));
-        self.chap_deadline = Some(now + cp::RESTART);
+        self.auth_deadline = Some(now + cp::RESTART);
     }
 
     fn network(&mut self, now: Instant) {
@@ -347,7 +363,7 @@ impl Peer {
 
     fn auth_done(&mut self, ok: bool, user: Vec<u8>, now: Instant) {
         let user = String::from_utf8_lossy(&user).into_owned();
-        self.chap_deadline = None;
+        self.auth_deadline = None;
         if ok {
             self.auth = AuthState::Ok;
             self.events.push_back(Event::AuthOk { user });
@@ -441,7 +457,9 @@ impl Peer {
             cp::CONF_ACK | cp::CONF_NAK | cp::CONF_REJ | cp::CODE_REJ => Step::Nothing,
             _ => {
                 self.reject_id = self.reject_id.wrapping_add(1);
-                out.push(Packet::new(cp::CODE_REJ, self.reject_id, &p.encode()));
+                let mut d = p.encode();
+                d.truncate(self.peer_mru.saturating_sub(4));
+                out.push(Packet::new(cp::CODE_REJ, self.reject_id, &d));
                 Step::Nothing
             }
         };

@@ -30,6 +30,13 @@ struct Client {
     pass: String,
     deframer: Deframer,
     out: Vec<Vec<u8>>,
+    wakeup_sent: bool,
+    /// Send nothing at all (a dead line).
+    mute: bool,
+    /// Never send the Authenticate-Request.
+    mute_pap: bool,
+    /// MRU option in our LCP request (oFono sends none).
+    mru: Option<u16>,
     lcp_id: u8,
     lcp_deadline: Option<Instant>,
     lcp_acked: bool,
@@ -60,6 +67,7 @@ struct Client {
     seen: Vec<(u16, u8)>,
     echo_replies: Vec<Packet>,
     proto_rejects: Vec<Packet>,
+    renegotiations: u32,
 }
 
 impl Client {
@@ -70,6 +78,10 @@ impl Client {
             pass: pass.into(),
             deframer: Deframer::new(),
             out: Vec::new(),
+            wakeup_sent: false,
+            mute: false,
+            mute_pap: false,
+            mru: None,
             lcp_id: 1,
             lcp_deadline: None,
             lcp_acked: false,
@@ -103,17 +115,36 @@ impl Client {
             seen: Vec::new(),
             echo_replies: Vec::new(),
             proto_rejects: Vec::new(),
+            renegotiations: 0,
         };
         c.send_lcp_req(now);
         c
     }
 
+    /// Like gathdlc: a 0x7e before the first frame only, one after each.
     fn send(&mut self, proto: u16, p: &Packet) {
-        self.out.push(hdlc::frame(proto, &p.encode()));
+        self.send_raw(hdlc::frame(proto, &p.encode()));
+    }
+
+    fn send_raw(&mut self, mut f: Vec<u8>) {
+        if self.wakeup_sent {
+            f.remove(0);
+        }
+        self.wakeup_sent = true;
+        self.out.push(f);
+    }
+
+    fn lcp_req_data(&self) -> Vec<u8> {
+        let mut d = Vec::new();
+        if let Some(m) = self.mru {
+            cp::put_option(&mut d, lcp::MRU, &m.to_be_bytes());
+        }
+        d
     }
 
     fn send_lcp_req(&mut self, now: Instant) {
-        self.send(lcp::PROTO, &Packet::new(cp::CONF_REQ, self.lcp_id, &[]));
+        let d = self.lcp_req_data();
+        self.send(lcp::PROTO, &Packet::new(cp::CONF_REQ, self.lcp_id, &d));
         self.lcp_deadline = Some(now + Duration::from_secs(3));
     }
 
@@ -138,6 +169,9 @@ impl Client {
     }
 
     fn send_pap(&mut self, now: Instant) {
+        if self.mute_pap {
+            return;
+        }
         let d = auth::pap_request(self.user.as_bytes(), self.pass.as_bytes());
         self.send(PAP, &Packet::new(auth::PAP_REQ, self.pap_id, &d));
         self.pap_tries += 1;
@@ -239,6 +273,21 @@ impl Client {
     fn on_lcp(&mut self, p: Packet, now: Instant) {
         match p.code {
             cp::CONF_REQ => {
+                if self.lcp_up {
+                    // gatchat in Opened: this-layer-down, then start over.
+                    self.renegotiations += 1;
+                    self.lcp_up = false;
+                    self.lcp_acked = false;
+                    self.lcp_acking = false;
+                    self.authed = false;
+                    self.pap_deadline = None;
+                    self.pap_id = 1;
+                    self.pap_tries = 0;
+                    self.ipcp_acked = false;
+                    self.ipcp_acking = false;
+                    self.lcp_id += 1;
+                    self.send_lcp_req(now);
+                }
                 let opts = cp::options(&p.data).expect("options parse");
                 let mut nak = Vec::new();
                 let mut reject = false;
@@ -275,7 +324,7 @@ impl Client {
                     self.check_lcp_up(now);
                 }
             }
-            cp::CONF_ACK if p.id == self.lcp_id && p.data.is_empty() => {
+            cp::CONF_ACK if p.id == self.lcp_id && p.data == self.lcp_req_data() => {
                 self.lcp_acked = true;
                 self.check_lcp_up(now);
             }
@@ -436,7 +485,10 @@ impl Bench {
                     self.client.receive(c, self.now);
                 }
             }
-            let up: Vec<Vec<u8>> = std::mem::take(&mut self.client.out);
+            let mut up: Vec<Vec<u8>> = std::mem::take(&mut self.client.out);
+            if self.client.mute {
+                up.clear();
+            }
             for f in up {
                 moved = true;
                 self.up_count += 1;
@@ -723,9 +775,9 @@ fn ip_packets_both_ways_only_when_open() {
     let down: Vec<u8> = (0..=255u8).rev().collect();
     b.peer.send_ip(&down);
     let up: Vec<u8> = (0..=255u8).collect();
-    b.client.out.push(hdlc::frame(ipcp::IP, &up));
+    b.client.send_raw(hdlc::frame(ipcp::IP, &up));
     // Protocol-compressed too, as PFC allows.
-    b.client.out.push(hdlc::encode(&[0x21, 0x45, 0x7e, 0x00]));
+    b.client.send_raw(hdlc::encode(&[0x21, 0x45, 0x7e, 0x00]));
     b.pump();
     assert_eq!(b.client.ip_in, vec![down]);
     assert_eq!(b.peer.take_ip(), Some(up));
@@ -755,7 +807,7 @@ fn unknown_protocol_is_rejected_and_recorded() {
     let mut b = Bench::good(Auth::None, Method::None);
     b.open();
     // IPv6CP: oFono 1.31's client never sends it, a stranger might.
-    b.client.out.push(hdlc::frame(0x8057, &[1, 1, 0, 4]));
+    b.client.send_raw(hdlc::frame(0x8057, &[1, 1, 0, 4]));
     b.pump();
     assert!(b.events.contains(&Event::ProtocolRejected(0x8057)));
     assert_eq!(b.client.proto_rejects.len(), 1);
@@ -887,4 +939,66 @@ fn garbage_and_truncated_frames_ignored() {
     b.peer.receive(&noise[..777], b.now);
     b.open();
     check_open(&b);
+}
+
+#[test]
+fn lost_client_ack_renegotiates_and_recovers() {
+    // up: 0 client LCP req, 1 client Ack of ours (lost), ...
+    let mut b = Bench::good(Auth::Pap, Method::Pap);
+    b.drop_up = vec![1];
+    assert!(b.run_until(Duration::from_secs(60), |b| b.peer.phase() == Phase::Open));
+    assert_eq!(b.client.renegotiations, 1);
+    check_open(&b);
+    assert_eq!(auth_events(&b), vec![Event::AuthOk { user: "web".into() }]);
+}
+
+#[test]
+fn silent_client_gives_up_after_max_configure() {
+    let mut b = Bench::good(Auth::None, Method::None);
+    b.client.mute = true;
+    let t0 = b.now;
+    assert!(b.run_until(Duration::from_secs(60), |b| b.peer.phase() == Phase::Dead));
+    // Ten requests 3 s apart, then down at the tenth timeout.
+    assert_eq!(b.down_count, cp::MAX_CONFIGURE as usize);
+    assert_eq!(b.now - t0, Duration::from_secs(30));
+    assert_eq!(b.events, vec![Event::Terminated { by_peer: false }]);
+}
+
+#[test]
+fn pap_never_sent_times_out() {
+    let mut b = Bench::good(Auth::Pap, Method::Pap);
+    b.client.mute_pap = true;
+    assert!(b.run_until(Duration::from_secs(60), |b| b.peer.phase() == Phase::Dead));
+    assert_eq!(b.events.first(), Some(&Event::LcpUp));
+    assert_eq!(auth_events(&b), vec![]);
+    assert_eq!(b.events.last(), Some(&Event::Terminated { by_peer: false }));
+}
+
+#[test]
+fn chap_challenge_repeated_then_given_up() {
+    let mut b = Bench::good(Auth::Chap, Method::Chap);
+    // down: 0 LCP req, 1 LCP ack, 2.. challenges, all lost.
+    b.drop_down = (2..100).collect();
+    assert!(b.run_until(Duration::from_secs(60), |b| b.peer.phase() == Phase::Dead));
+    // Ten challenges and two Terminate-Requests, all lost.
+    assert_eq!(b.down_count, 2 + cp::MAX_CONFIGURE as usize + 2);
+    assert_eq!(auth_events(&b), vec![]);
+}
+
+#[test]
+fn ip_longer_than_the_mru_is_dropped() {
+    let mut b = Bench::good(Auth::None, Method::None);
+    b.client.mru = Some(576);
+    b.open();
+    b.peer.send_ip(&[0x45; 577]);
+    b.peer.send_ip(&[0x45; 576]);
+    b.pump();
+    assert_eq!(b.client.ip_in, vec![vec![0x45; 576]]);
+    // Without an MRU option the default 1500 holds.
+    let mut b = Bench::good(Auth::None, Method::None);
+    b.open();
+    b.peer.send_ip(&[0x45; 1501]);
+    b.peer.send_ip(&[0x45; 1500]);
+    b.pump();
+    assert_eq!(b.client.ip_in, vec![vec![0x45; 1500]]);
 }
