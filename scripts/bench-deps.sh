@@ -5,7 +5,8 @@
 # everything is present; runs `apt-get update` only if something is missing.
 set -eu
 
-PACKAGES="ofono dbus libdbus-1-dev pkg-config iproute2 util-linux"
+# gcc, ofono-dev and libglib2.0-dev build the E367 bench's oFono plugin.
+PACKAGES="ofono dbus libdbus-1-dev pkg-config iproute2 util-linux gcc ofono-dev libglib2.0-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -64,7 +64,7 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// `<tmp>/psendurance-bench-<pid>-<n>-<nanos>`: unique across parallel tests
 /// and concurrent test binaries.
-fn unique_dir() -> PathBuf {
+pub fn unique_dir() -> PathBuf {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
