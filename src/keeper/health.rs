@@ -267,6 +267,7 @@ impl Keeper {
                 for w in warnings {
                     self.log(Level::Warn, w);
                 }
+                self.teardown.configured(&net.interface);
                 self.out.push_back(Action::Configure(net.clone()));
                 self.health.net = Some(net);
                 if self.health.next_probe.is_none() {

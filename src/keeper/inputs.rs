@@ -291,6 +291,8 @@ impl Keeper {
                         p.path == path || p.path.starts_with(&format!("{path}/"))
                     });
                     self.forget_modem();
+                    // Its context driver, and the PPP it was closing, went with it.
+                    self.teardown.clear();
                 }
             }
             Signal::ContextAdded(path, props) => {
@@ -391,6 +393,7 @@ impl Keeper {
         self.ghost = None;
         self.retries.clear();
         self.own_deactivation = None;
+        self.teardown.clear();
     }
 
     /// The object a failed call addressed no longer exists: forget it, and

@@ -16,6 +16,7 @@ mod reconcile;
 mod retries;
 mod settings;
 mod status;
+mod teardown;
 #[cfg(test)]
 pub(crate) mod tests;
 
@@ -128,6 +129,8 @@ pub struct Keeper {
     /// Something to turn off, so that the ladder turns it on again.
     cycle: Option<Cycle>,
     health: health::Health,
+    /// oFono's PPP still closing after a detach: no activation yet.
+    teardown: teardown::Teardown,
     pin_rejected: bool,
     context_requested: bool,
     /// Set once we are leaving: the instant we leave at the latest.
@@ -160,6 +163,7 @@ impl Keeper {
             ghost: None,
             cycle: None,
             health: health::Health::default(),
+            teardown: teardown::Teardown::default(),
             pin_rejected: false,
             context_requested: false,
             exiting: None,
@@ -191,6 +195,8 @@ impl Keeper {
         }
         self.expire_calls(now);
         self.run_timers(now);
+        self.teardown.expire(now);
+
         if let Some(at) = self.exiting {
             let deactivating = self.pending.iter().any(|p| p.is_mutation());
             if !deactivating || now >= at {
@@ -224,6 +230,7 @@ impl Keeper {
             .chain(holds)
             .chain(stable)
             .chain(self.exiting)
+            .chain(self.teardown.deadline())
             .chain(self.connected.then_some(self.next_poll))
             .min()
     }

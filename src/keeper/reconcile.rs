@@ -105,6 +105,10 @@ impl Keeper {
         if floor < self.floor {
             // Whatever we tore down ourselves is gone with it.
             self.own_deactivation = None;
+            if floor == Layer::Down {
+                // An unpowered modem has no context driver, hence no PPP.
+                self.teardown.clear();
+            }
             if !self.lowered_by_us {
                 self.retries.fell_to(floor);
             }
@@ -266,6 +270,9 @@ impl Keeper {
         if !attached {
             return Wait(self.attach_phase());
         }
+        if self.teardown.holds(now) {
+            return Busy;
+        }
         let step = set(Iface::ConnectionContext, "Active", true);
         self.mutate(&ctx.path, step, Phase::Activating(ctx.path.clone()), now)
     }
@@ -425,6 +432,7 @@ impl Keeper {
         } else {
             Duration::ZERO
         };
+        let wait = wait.max(self.teardown.link_lost(&reason, now));
         self.log(
             Level::Warn,
             format!(

@@ -8,3 +8,6 @@ mod bench;
 mod e367;
 
 mod bringup;
+mod common;
+mod device;
+mod session;

@@ -76,6 +76,9 @@ pub struct Fake {
     pub signals: Vec<Signal>,
     /// Every call the keeper made, in order.
     pub log: Vec<Call>,
+    /// `Settings.Interface` of an active context: `ppp0` as on a PPP
+    /// dongle, `dummy0` as with oFono's phonesim driver.
+    pub interface: &'static str,
 }
 
 impl Default for Fake {
@@ -113,6 +116,7 @@ impl Default for Fake {
             activations: Vec::new(),
             signals: Vec::new(),
             log: Vec::new(),
+            interface: "ppp0",
         }
     }
 }
@@ -153,7 +157,13 @@ impl Fake {
 
     fn context_props(&self, c: &FakeContext) -> Props {
         let settings = if c.active {
-            ppp_settings()
+            match ppp_settings() {
+                Value::Dict(mut d) => {
+                    d.insert("Interface".into(), Value::Str(self.interface.into()));
+                    Value::Dict(d)
+                }
+                other => other,
+            }
         } else {
             self.idle_settings
                 .clone()

@@ -228,15 +228,24 @@ impl Dongle {
         w.unsolicited(&lines);
     }
 
-    /// Coverage lost: `+CREG: 0`, `+CGREG: 0`; the session dies with it.
+    /// Coverage lost: `+CREG: 0`, `+CGREG: 0`; the modem's PPP ends the
+    /// session (Terminate-Request, then `NO CARRIER`), as a dongle does when
+    /// its PDP context goes.
     pub fn deregister(&self) {
+        let now = Instant::now();
         let mut w = self.world();
         w.modem.network_available = false;
         w.modem.radio_lost();
         let mut lines: Vec<String> = w.modem.creg_unsolicited().into_iter().collect();
         lines.extend(w.modem.cgreg_unsolicited());
         w.unsolicited(&lines);
-        w.end_session(false);
+        if let Some(Ports {
+            data: Data::Ppp { peer, .. },
+            ..
+        }) = w.ports.as_mut()
+        {
+            peer.terminate(now);
+        }
     }
 
     /// Coverage back: `+CREG: 1`.

@@ -1,0 +1,63 @@
+//! oFono's userspace PPP (the E367's atmodem driver): on a detach oFono
+//! reports the context inactive while its PPP is still closing, and an
+//! activation in that window makes ofonod 1.31 abort. The re-activation
+//! waits out the teardown; losses reported after it do not wait.
+
+use super::fake::CTX;
+use super::{Story, settings};
+
+fn up() -> Story {
+    let mut s = Story::new(settings());
+    s.run_until(1.0);
+    assert!(s.fake.active(CTX), "not up at start:\n{}", s.log_text());
+    s
+}
+
+#[test]
+fn after_a_detach_on_ppp_the_activation_waits_out_ofonos_teardown() {
+    let mut s = up();
+    let before = s.fake.activations.len();
+    s.run_until(2.0);
+    s.world(|f| f.network_up = false);
+    s.run_until(2.5);
+    s.world(|f| f.network_up = true);
+    s.run_until(8.9);
+    assert_eq!(
+        s.fake.activations.len(),
+        before,
+        "activated while oFono's PPP was still closing:\n{}",
+        s.log_text()
+    );
+    assert!(
+        s.logs
+            .iter()
+            .any(|(_, _, l)| l.contains("packet service detached; re-activating in 7s")),
+        "{}",
+        s.log_text()
+    );
+    s.run_until(9.1);
+    assert_eq!(s.fake.activations.len(), before + 1, "{}", s.log_text());
+    assert!(s.fake.active(CTX));
+}
+
+#[test]
+fn a_network_deactivation_on_ppp_is_re_activated_at_once() {
+    let mut s = up();
+    let before = s.fake.activations.len();
+    s.run_until(2.0);
+    s.world(|f| f.contexts[0].active = false);
+    s.run_until(2.01);
+    assert_eq!(s.fake.activations.len(), before + 1, "{}", s.log_text());
+}
+
+#[test]
+fn a_detach_held_longer_than_the_teardown_costs_nothing_extra() {
+    let mut s = up();
+    let before = s.fake.activations.len();
+    s.run_until(2.0);
+    s.world(|f| f.network_up = false);
+    s.run_until(12.0);
+    s.world(|f| f.network_up = true);
+    s.run_until(12.01);
+    assert_eq!(s.fake.activations.len(), before + 1, "{}", s.log_text());
+}
