@@ -91,6 +91,8 @@ pub(super) struct Health {
     pub cool_until: Option<Instant>,
     /// Activation failures in a row while the network looked fine.
     pub activation_streak: u32,
+    /// The likely configuration error was named (until an activation works).
+    pub config_hinted: bool,
     /// Failures in a row of the modem's own power-up (Powered, Online).
     pub modem_streak: u32,
     pub suspended_since: Option<Instant>,
@@ -220,6 +222,22 @@ impl Keeper {
         }
         self.health.activation_streak += 1;
         let streak = self.health.activation_streak;
+        if streak >= self.cfg.probe_failures && !self.health.config_hinted {
+            self.health.config_hinted = true;
+            // Refused credentials or APN look just like this: oFono's PPP
+            // says only `Failed`. Said once per streak, with what was set.
+            let suspects = if self.cfg.username.is_some() || self.cfg.password.is_some() {
+                "--apn, --username or --password-file"
+            } else {
+                "--apn"
+            };
+            self.log(
+                Level::Error,
+                format!(
+                    "{streak} activations failed in a row while attached: likely a wrong {suspects}; check the configuration"
+                ),
+            );
+        }
         if streak >= self.cfg.probe_failures {
             let why = format!("{streak} activations failed in a row while attached");
             self.climb(&why, Step::PacketService, now);

@@ -111,6 +111,7 @@ impl Keeper {
                 // tears every context down at once is not hammered.
                 self.link.activations += 1;
                 self.health.activation_streak = 0;
+                self.health.config_hinted = false;
             }
             (Iface::ConnectionContext, "Active", _) => {
                 self.own_deactivation = Some((path.to_string(), now));

@@ -260,11 +260,15 @@ impl Keeper {
         }
         if let Some((name, value)) = self.differing_setting(&ctx) {
             let shown = if name == "Password" { "***" } else { &value };
-            self.log(
-                Level::Info,
-                format!("context {}: setting {name} to {shown}", ctx.path),
-            );
-            let step = Method::SetProperty(Iface::ConnectionContext, name, Value::Str(value));
+            let step =
+                Method::SetProperty(Iface::ConnectionContext, name, Value::Str(value.clone()));
+            // Said when it is asked, not at every look while it backs off.
+            if !Step::of(&step).is_some_and(|s| self.retries.held(s, &ctx.path, now)) {
+                self.log(
+                    Level::Info,
+                    format!("context {}: setting {name} to {shown}", ctx.path),
+                );
+            }
             return self.mutate(&ctx.path, step, Phase::Activating(ctx.path.clone()), now);
         }
         if !attached {

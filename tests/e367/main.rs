@@ -7,7 +7,12 @@ mod bench;
 #[path = "../bench/e367/mod.rs"]
 mod e367;
 
+mod auth;
 mod bringup;
 mod common;
 mod device;
+mod dial;
+mod flap;
+mod ghost;
+mod restart;
 mod session;

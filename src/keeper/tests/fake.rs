@@ -31,6 +31,8 @@ pub struct FakeContext {
     pub kind: String,
     pub apn: String,
     pub active: bool,
+    /// Username, Password, AuthenticationMethod as set.
+    pub strings: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -110,6 +112,7 @@ impl Default for Fake {
                 kind: "internet".into(),
                 apn: "internet".into(),
                 active: false,
+                strings: Vec::new(),
             }],
             fail_next: Vec::new(),
             hang: false,
@@ -175,6 +178,13 @@ impl Fake {
             ("Active", Value::Bool(c.active)),
             ("Settings", settings),
         ])
+        .into_iter()
+        .chain(
+            c.strings
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::Str(v.clone()))),
+        )
+        .collect()
     }
 
     pub fn active(&self, path: &str) -> bool {
@@ -303,6 +313,7 @@ impl Fake {
                     kind: kind.to_string(),
                     apn: String::new(),
                     active: false,
+                    strings: Vec::new(),
                 };
                 self.signals
                     .push(Signal::ContextAdded(path.clone(), self.context_props(&ctx)));
@@ -394,6 +405,15 @@ impl Fake {
                     return Some(err("org.ofono.Error.InUse"));
                 }
                 c.apn = value.as_str().unwrap_or_default().to_string();
+                self.signal(path, iface, name, value.clone());
+            }
+            (Iface::ConnectionContext, "Username" | "Password" | "AuthenticationMethod") => {
+                let Some(c) = self.contexts.iter_mut().find(|c| c.path == path) else {
+                    return Some(err("org.freedesktop.DBus.Error.UnknownObject"));
+                };
+                let v = value.as_str().unwrap_or_default().to_string();
+                c.strings.retain(|(k, _)| k != name);
+                c.strings.push((name.to_string(), v));
                 self.signal(path, iface, name, value.clone());
             }
             _ => return Some(err("org.ofono.Error.InvalidArguments")),

@@ -4,7 +4,9 @@
 //! waits out the teardown; losses reported after it do not wait.
 
 use super::fake::CTX;
-use super::{Story, settings};
+use super::{Fake, Story, settings};
+use crate::events::{Iface, Signal};
+use crate::value::Value;
 
 fn up() -> Story {
     let mut s = Story::new(settings());
@@ -45,7 +47,13 @@ fn a_network_deactivation_on_ppp_is_re_activated_at_once() {
     let mut s = up();
     let before = s.fake.activations.len();
     s.run_until(2.0);
-    s.world(|f| f.contexts[0].active = false);
+    s.fake.contexts[0].active = false;
+    s.signal(Signal::PropertyChanged {
+        path: CTX.into(),
+        iface: Iface::ConnectionContext,
+        name: "Active".into(),
+        value: Value::Bool(false),
+    });
     s.run_until(2.01);
     assert_eq!(s.fake.activations.len(), before + 1, "{}", s.log_text());
 }
@@ -60,4 +68,34 @@ fn a_detach_held_longer_than_the_teardown_costs_nothing_extra() {
     s.world(|f| f.network_up = true);
     s.run_until(12.01);
     assert_eq!(s.fake.activations.len(), before + 1, "{}", s.log_text());
+}
+
+#[test]
+fn refused_credentials_are_named_once_as_the_likely_cause() {
+    // oFono's PPP reports an authentication refusal as a plain `Failed`.
+    let cfg = crate::keeper::Settings {
+        username: Some("pi-user".into()),
+        password: Some("wrong".into()),
+        ..settings()
+    };
+    let failing = || Fake {
+        fail_next: vec!["org.ofono.Error.Failed"; 8],
+        ..Fake::default()
+    };
+    let mut s = Story::with(cfg, failing());
+    s.run_until(60.0);
+    assert_eq!(
+        s.logged("likely a wrong --apn, --username or --password-file; check the configuration"),
+        1,
+        "{}",
+        s.log_text()
+    );
+    let mut plain = Story::with(settings(), failing());
+    plain.run_until(60.0);
+    assert_eq!(
+        plain.logged("likely a wrong --apn; check"),
+        1,
+        "{}",
+        plain.log_text()
+    );
 }

@@ -10,6 +10,7 @@ fn context(path: &str, kind: &str, apn: &str) -> FakeContext {
         kind: kind.into(),
         apn: apn.into(),
         active: false,
+        strings: Vec::new(),
     }
 }
 
@@ -221,4 +222,29 @@ fn only_hardware_modems_are_picked_unless_one_is_named() {
     let mut s = Story::with(cfg, fake);
     s.run_until(1.0);
     assert!(s.fake.active(CTX));
+}
+
+#[test]
+fn a_refused_setting_is_logged_per_try_not_per_look() {
+    // The fake refuses `Protocol` (InvalidArguments): a configuration
+    // error, retried slowly; the polls in between must not repeat the line.
+    let cfg = Settings {
+        protocol: Some("ip".into()),
+        ..settings()
+    };
+    let mut s = Story::new(cfg);
+    s.run_until(125.0);
+    let tries = s
+        .fake
+        .log
+        .iter()
+        .filter(|c| c.method.describe().contains("Protocol"))
+        .count();
+    assert!(tries >= 1);
+    assert_eq!(
+        s.logged("setting Protocol to ip"),
+        tries,
+        "{}",
+        s.log_text()
+    );
 }

@@ -28,8 +28,10 @@ pub enum Answer {
 /// Dial faults armed by the test.
 #[derive(Debug, Clone, Default)]
 pub struct DialFaults {
-    /// The next N dials get `NO CARRIER`.
+    /// The next N dials are refused...
     pub refuse: u32,
+    /// ...with this final result (`NO CARRIER` when empty).
+    pub refusal: String,
     /// Dials get no answer at all.
     pub hang: bool,
 }
@@ -108,7 +110,12 @@ fn dial_answer(m: &mut Modem, dial: &mut DialFaults, cid: u32) -> Answer {
     }
     if dial.refuse > 0 {
         dial.refuse -= 1;
-        return Answer::Reply(vec!["NO CARRIER".into()]);
+        let refusal = if dial.refusal.is_empty() {
+            "NO CARRIER"
+        } else {
+            &dial.refusal
+        };
+        return Answer::Reply(vec![refusal.to_string()]);
     }
     if !m.sim_ready() || !m.attached || m.creg_stat() == 0 || !m.contexts.contains_key(&cid) {
         return Answer::Reply(vec!["NO CARRIER".into()]);

@@ -74,8 +74,11 @@ pub struct World {
     pub plugged: bool,
     /// PPP sessions that reached IPCP up.
     pub sessions: u32,
-    /// Dials that got CONNECT.
+    /// Dials that got CONNECT, and when.
     pub connects: u32,
+    pub connect_times: Vec<Instant>,
+    /// Sessions still to deactivate right after they come up.
+    pub flaps: u32,
     pub packets_up: u64,
     pub packets_down: u64,
     pub log: Vec<Line>,
@@ -118,6 +121,8 @@ impl Dongle {
             plugged: false,
             sessions: 0,
             connects: 0,
+            connect_times: Vec::new(),
+            flaps: 0,
             packets_up: 0,
             packets_down: 0,
             log: Vec::new(),
@@ -203,7 +208,7 @@ impl Dongle {
         w.end_session(false);
     }
 
-    /// IP packets vanish both ways while PPP stays up.
+    /// IP packets vanish both ways while PPP stays up (until a new dial).
     pub fn set_black_hole(&self, on: bool) {
         self.world().black_hole = on;
     }
@@ -256,9 +261,33 @@ impl Dongle {
         w.unsolicited(&lines);
     }
 
-    /// The next `n` dials get `NO CARRIER`.
-    pub fn refuse_dials(&self, n: u32) {
-        self.world().dial.refuse = n;
+    /// The next `n` dials get `refusal` (`NO CARRIER`, `+CME ERROR: 30`...).
+    pub fn refuse_dials(&self, n: u32, refusal: &str) {
+        let mut w = self.world();
+        w.dial.refuse = n;
+        w.dial.refusal = refusal.to_string();
+    }
+
+    /// The network deactivates each of the next `n` sessions as soon as
+    /// it is up (a flapping network, everything below it healthy).
+    pub fn flap(&self, n: u32) {
+        self.world().flaps = n;
+    }
+
+    /// oFono closed the ports (it died): DTR drops and a data call ends
+    /// without a word, as a modem hangs up on DTR.
+    pub fn ports_closed(&self) {
+        let mut w = self.world();
+        if let Some(p) = w.ports.as_mut() {
+            if let Data::Ppp { cid, .. } = p.data {
+                p.data = Data::Command;
+                p.modem_buf.clear();
+                p.pcui_buf.clear();
+                if let Some(pdp) = w.modem.contexts.get_mut(&cid) {
+                    pdp.active = false;
+                }
+            }
+        }
     }
 
     /// Dials get no answer (`false` ends it; the hung dial stays unanswered).
@@ -444,6 +473,9 @@ impl World {
         }
         if let Some(cid) = connect {
             self.connects += 1;
+            self.connect_times.push(now);
+            // A black hole is the old session's; a new one works.
+            self.black_hole = false;
             let cfg = PeerConfig {
                 auth: self.ppp_auth,
                 username: self.username.clone(),
@@ -528,9 +560,14 @@ impl World {
             p.modem.write_all(&frame);
         }
         let mut ended = None;
+        let mut flap = false;
         while let Some(e) = peer.poll_event() {
             if matches!(e, Event::IpcpUp { .. }) {
                 self.sessions += 1;
+                if self.flaps > 0 {
+                    self.flaps -= 1;
+                    flap = true;
+                }
             }
             if let Event::Terminated { by_peer } = e {
                 ended = Some(by_peer);
@@ -539,6 +576,11 @@ impl World {
         }
         if ended.is_some() {
             self.end_session(true);
+        }
+        if flap {
+            let cid = self.ppp_cid().unwrap_or(1);
+            let addr = super::operator::ip4(SUBSCRIBER);
+            self.unsolicited(&[format!("+CGEV: NW DEACT \"IP\",\"{addr}\",{cid}")]);
         }
     }
 

@@ -192,10 +192,13 @@ impl E367Bench {
         );
     }
 
-    /// SIGKILL ofonod and reap it.
+    /// SIGKILL ofonod and reap it; the dongle sees its ports closed.
     pub fn kill_ofono(&self) {
         if let Some(mut c) = self.ofonod().take() {
             procs::kill_and_reap(&mut c);
+        }
+        if let Some(d) = self.dongle.as_ref() {
+            d.ports_closed();
         }
     }
 
