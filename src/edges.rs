@@ -12,7 +12,7 @@ use crate::log::emit;
 use crate::netconf::apply::{Applied, apply, recover_resolv_conf, undo};
 use crate::netconf::settings::NetSettings;
 use crate::notify::Notifier;
-use crate::probe::{Probe, rx_bytes};
+use crate::probe::{Counters, Probe, read_counters};
 use crate::recovery::{LastResort, authorize};
 use crate::report;
 
@@ -84,14 +84,14 @@ impl Edges {
 
     /// Starts a probe; an event at once if it is skipped or cannot start.
     pub fn probe(&mut self, req: ProbeRequest, now: Instant) -> Option<Event> {
-        let rx = rx_bytes(&req.interface);
+        let counters = read_counters(&req.interface);
         let done = |outcome| Event::ProbeDone {
             token: req.token,
             outcome,
-            rx,
+            counters,
         };
-        if let (Some(rx), Some(limit)) = (rx, req.skip_if_rx_above)
-            && rx > limit
+        if let (Some(c), Some(limit)) = (counters, req.skip_if_rx_above)
+            && c.rx_bytes > limit
         {
             return Some(done(ProbeOutcome::Traffic));
         }
@@ -221,8 +221,17 @@ impl Edges {
         Some(Event::ProbeDone {
             token,
             outcome,
-            rx: rx_bytes(&iface),
+            counters: read_counters(&iface),
         })
+    }
+
+    /// The interface's counters, for the keeper (`ReadCounters`).
+    pub fn counters(&self, iface: String) -> Event {
+        let counters: Option<Counters> = read_counters(&iface);
+        Event::Counters {
+            interface: iface,
+            counters,
+        }
     }
 }
 

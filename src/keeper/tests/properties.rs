@@ -124,7 +124,7 @@ fn apply(s: &mut Story, op: &Op) {
                 s.feed(Event::ProbeDone {
                     token,
                     outcome,
-                    rx: None,
+                    counters: None,
                 });
             }
         }
