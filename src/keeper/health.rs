@@ -339,7 +339,9 @@ impl Keeper {
             token,
             interface: net.interface.clone(),
             target,
-            skip_if_rx_above: self.health.last_rx,
+            // Traffic since the last probe proves nothing in a stall: it
+            // may have come before it.
+            skip_if_rx_above: self.health.last_rx.filter(|_| !self.datastall.stalled()),
         };
         self.out.push_back(Action::Probe(request));
     }

@@ -122,6 +122,34 @@ fn a_recreated_interface_is_no_stall_and_its_bytes_add_up() {
 }
 
 #[test]
+fn a_stall_probe_is_not_skipped_for_traffic_that_came_before_it() {
+    let cfg = Settings {
+        probe_interval: Duration::from_secs(100),
+        ..settings()
+    };
+    let mut s = up_counting(cfg, ppp(3, 10, 10));
+    s.run_until(100.5);
+    assert_eq!(probe_times(&s), [100.0]);
+    s.probe_answer(ProbeOutcome::Passed);
+    // Data flows for a while, then the link turns into a ghost.
+    s.counters = ppp(3, 50, 40);
+    s.run_until(125.0);
+    s.counters = ppp(3, 50, 60);
+    s.run_until(150.5);
+    assert_eq!(probe_times(&s), [100.0, 150.0], "{}", s.log_text());
+    assert_eq!(s.logged("data stall on ppp0"), 1);
+    // Its received bytes grew since the last probe, but before the stall:
+    // the probe must run, not be skipped for traffic.
+    assert_eq!(s.probes()[1].skip_if_rx_above, None);
+    // Out of the stall, the traffic-aware skip is back.
+    s.counters = ppp(3, 51, 61);
+    s.probe_answer(ProbeOutcome::Passed);
+    s.run_until(250.5);
+    assert_eq!(probe_times(&s), [100.0, 150.0, 250.0]);
+    assert_eq!(s.probes()[2].skip_if_rx_above, Some(5100));
+}
+
+#[test]
 fn a_stall_with_the_probe_off_probes_nothing() {
     let cfg = Settings {
         probe: ProbeMode::Off,
