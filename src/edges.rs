@@ -12,7 +12,7 @@ use crate::log::emit;
 use crate::netconf::apply::{Applied, apply, recover_resolv_conf, undo};
 use crate::netconf::settings::NetSettings;
 use crate::notify::Notifier;
-use crate::probe::{Counters, Probe, read_counters};
+use crate::probe::{Probe, read_counters};
 use crate::recovery::{LastResort, authorize};
 use crate::report;
 
@@ -227,10 +227,9 @@ impl Edges {
 
     /// The interface's counters, for the keeper (`ReadCounters`).
     pub fn counters(&self, iface: String) -> Event {
-        let counters: Option<Counters> = read_counters(&iface);
         Event::Counters {
+            counters: read_counters(&iface),
             interface: iface,
-            counters,
         }
     }
 }
