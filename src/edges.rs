@@ -146,7 +146,8 @@ impl Edges {
 
     /// Takes a new snapshot; it is written within `STATUS_SETTLE`.
     pub fn publish(&mut self, status: Box<Status>, now: Instant) {
-        self.status_due.get_or_insert(now + STATUS_SETTLE);
+        let settle = settle(self.status.as_deref(), &status);
+        self.status_due.get_or_insert(now + settle);
         self.status = Some(status);
     }
 
@@ -234,9 +235,52 @@ impl Edges {
     }
 }
 
+/// How long a snapshot waits for more changes. Byte counts alone (a poll's
+/// read of the counters) are no burst: written as soon as the loop has sent
+/// the poll's calls, not `STATUS_SETTLE` later, a wake-up of its own.
+fn settle(old: Option<&Status>, new: &Status) -> Duration {
+    let bytes_only = old.is_some_and(|old| {
+        let mut moved = old.clone();
+        moved.bytes = new.bytes;
+        moved.bytes_total = new.bytes_total;
+        moved == *new
+    });
+    if bytes_only {
+        Duration::ZERO
+    } else {
+        STATUS_SETTLE
+    }
+}
+
 impl Drop for Edges {
     /// Whatever happens, leave the network as we found it.
     fn drop(&mut self) {
         self.unconfigure();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keeper::Bytes;
+
+    #[test]
+    fn byte_counts_alone_are_written_at_once_anything_else_settles() {
+        let up = Status {
+            state: "up".into(),
+            ..Status::default()
+        };
+        let counted = Status {
+            bytes: Bytes { rx: 10, tx: 20 },
+            bytes_total: Bytes { rx: 10, tx: 20 },
+            ..up.clone()
+        };
+        let lost = Status {
+            state: "waiting for attach".into(),
+            ..counted.clone()
+        };
+        assert_eq!(settle(Some(&up), &counted), Duration::ZERO);
+        assert_eq!(settle(Some(&counted), &lost), STATUS_SETTLE);
+        assert_eq!(settle(None, &up), STATUS_SETTLE);
     }
 }
