@@ -12,6 +12,7 @@ mod bringup;
 mod common;
 mod device;
 mod dial;
+mod firmware;
 mod flap;
 mod ghost;
 mod restart;

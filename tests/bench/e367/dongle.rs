@@ -278,14 +278,14 @@ impl Dongle {
     /// without a word, as a modem hangs up on DTR.
     pub fn ports_closed(&self) {
         let mut w = self.world();
-        if let Some(p) = w.ports.as_mut() {
-            if let Data::Ppp { cid, .. } = p.data {
-                p.data = Data::Command;
-                p.modem_buf.clear();
-                p.pcui_buf.clear();
-                if let Some(pdp) = w.modem.contexts.get_mut(&cid) {
-                    pdp.active = false;
-                }
+        if let Some(p) = w.ports.as_mut()
+            && let Data::Ppp { cid, .. } = p.data
+        {
+            p.data = Data::Command;
+            p.modem_buf.clear();
+            p.pcui_buf.clear();
+            if let Some(pdp) = w.modem.contexts.get_mut(&cid) {
+                pdp.active = false;
             }
         }
     }
@@ -293,6 +293,35 @@ impl Dongle {
     /// Dials get no answer (`false` ends it; the hung dial stays unanswered).
     pub fn hang_dials(&self, on: bool) {
         self.world().dial.hang = on;
+    }
+
+    /// The SIM is pulled: registration goes, and with it the session (the
+    /// modem's PPP ends it); commands needing the SIM get `+CME ERROR: 10`.
+    /// The huawei plugin only notes `^SIMST:`.
+    pub fn remove_sim(&self) {
+        let now = Instant::now();
+        let mut w = self.world();
+        w.modem.sim_present = false;
+        w.modem.radio_lost();
+        let mut lines = vec!["^SIMST: 255".to_string()];
+        lines.extend(w.modem.creg_unsolicited());
+        lines.extend(w.modem.cgreg_unsolicited());
+        w.unsolicited(&lines);
+        if let Some(Ports {
+            data: Data::Ppp { peer, .. },
+            ..
+        }) = w.ports.as_mut()
+        {
+            peer.terminate(now);
+        }
+    }
+
+    /// The SIM is back: `^SIMST: 1`; oFono will not read it again by
+    /// itself (only a power cycle of the modem does).
+    pub fn insert_sim(&self) {
+        let mut w = self.world();
+        w.modem.sim_present = true;
+        w.unsolicited(&["^SIMST: 1".to_string()]);
     }
 
     /// The firmware hangs: no port answers until the USB device is

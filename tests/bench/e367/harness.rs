@@ -299,6 +299,26 @@ impl E367Bench {
         }
     }
 
+    /// A program on the board that sends a datagram to the operator's
+    /// network every second and expects nothing back (telemetry): the
+    /// traffic a data-stall detector sees. Stops when dropped.
+    pub fn start_sender(&self) -> Sender {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = self.ue.spawn(move || {
+            let sock = UdpSocket::bind("0.0.0.0:0").expect("bind sender");
+            let to = SocketAddr::from((super::operator::WEB, 9));
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = sock.send_to(b"telemetry", to);
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        });
+        Sender {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
     /// `ip -4 addr show dev ppp0` and the default route in `ue`.
     pub fn ue_net(&self) -> String {
         format!(
@@ -314,6 +334,20 @@ impl E367Bench {
             .join("sysroot")
             .join(SYSPATH.trim_start_matches('/'))
             .join("authorized")
+    }
+}
+
+pub struct Sender {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Sender {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
