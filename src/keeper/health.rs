@@ -279,6 +279,14 @@ impl Keeper {
             from.1.as_ref().and_then(Value::as_dict),
         );
         self.health.net_from = Some(from);
+        // The same settings read back another way (an empty IPv6 dict
+        // that the signal left out, say) must not take a working link
+        // down and up again.
+        if let Ok((net, _)) = &parsed
+            && self.health.net.as_ref() == Some(net)
+        {
+            return;
+        }
         self.unconfigure();
         match parsed {
             Ok((net, warnings)) => {
