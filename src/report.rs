@@ -49,6 +49,7 @@ pub fn status_text(s: &Status, now: Instant, wall: SystemTime) -> String {
         let _ = writeln!(out, "{k}={v}");
     };
     line("state", &s.state);
+    line("conflicts", &s.conflicts.join(","));
     line("modem", s.modem.as_deref().unwrap_or(""));
     line("model", s.model.as_deref().unwrap_or(""));
     line("operator", s.operator.as_deref().unwrap_or(""));

@@ -261,14 +261,18 @@ impl Keeper {
             from.1.as_ref().and_then(Value::as_dict),
         );
         self.health.net_from = Some(from);
-        self.unconfigure();
+        self.unconfigure(now);
         match parsed {
             Ok((net, warnings)) => {
                 for w in warnings {
                     self.log(Level::Warn, w);
                 }
-                self.out.push_back(Action::Configure(net.clone()));
+                let via = self.dns_via();
+                self.out.push_back(Action::Configure(net.clone(), via));
                 self.health.net = Some(net);
+                if via == crate::events::DnsVia::Resolved {
+                    self.resolved_set(now);
+                }
                 if self.health.next_probe.is_none() {
                     self.health.next_probe = Some(now + self.cfg.probe_interval);
                 }
@@ -278,14 +282,15 @@ impl Keeper {
     }
 
     /// Link down or leaving: undo the network configuration.
-    pub(super) fn unconfigure(&mut self) {
+    pub(super) fn unconfigure(&mut self, now: Instant) {
         if self.health.net.take().is_some() {
             self.out.push_back(Action::Unconfigure);
         }
+        self.resolved_revert(now);
     }
 
-    pub(super) fn link_lost_health(&mut self) {
-        self.unconfigure();
+    pub(super) fn link_lost_health(&mut self, now: Instant) {
+        self.unconfigure(now);
         self.health.net_from = None;
         self.health.next_probe = None;
         self.health.probe = None;

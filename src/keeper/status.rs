@@ -24,6 +24,8 @@ pub struct Status {
     pub losses: u64,
     /// Recovery steps taken, by step number (index 0 = step 1).
     pub recoveries: [u64; 6],
+    /// Other managers of the modem on the bus (`modemmanager`, `connman`).
+    pub conflicts: Vec<&'static str>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -63,6 +65,7 @@ impl Keeper {
             failures: self.link.failures,
             losses: self.link.losses,
             recoveries: self.recoveries,
+            conflicts: self.peers.conflicts(),
         }
     }
 

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use crate::events::{Call, CallError, Iface, Method, Reply, Signal};
+use crate::events::{Call, CallError, Iface, Method, Peer, Reply, Signal};
 use crate::value::{Props, Value, props};
 
 pub const MODEM: &str = "/m";
@@ -76,6 +76,8 @@ pub struct Fake {
     pub signals: Vec<Signal>,
     /// Every call the keeper made, in order.
     pub log: Vec<Call>,
+    /// Other programs that own their name on the bus.
+    pub peers: Vec<Peer>,
 }
 
 impl Default for Fake {
@@ -113,6 +115,7 @@ impl Default for Fake {
             activations: Vec::new(),
             signals: Vec::new(),
             log: Vec::new(),
+            peers: Vec::new(),
         }
     }
 }
@@ -232,6 +235,24 @@ impl Fake {
     /// Answers a call; `None` means oFono never answers it.
     pub fn answer(&mut self, call: &Call, now: Instant) -> Option<Result<Reply, CallError>> {
         self.log.push(call.clone());
+        match &call.method {
+            Method::GetPeerOwner(peer) if self.peers.contains(peer) => {
+                return Some(Ok(Reply::Owner(":1.9".into())));
+            }
+            Method::GetPeerOwner(_) => {
+                return Some(err("org.freedesktop.DBus.Error.NameHasNoOwner"));
+            }
+            Method::ResolvedSetDns(..)
+            | Method::ResolvedDefaultRoute(_)
+            | Method::ResolvedRevert(_) => {
+                return Some(if self.peers.contains(&Peer::Resolved) {
+                    Ok(Reply::Empty)
+                } else {
+                    err("org.freedesktop.DBus.Error.ServiceUnknown")
+                });
+            }
+            _ => {}
+        }
         if call.method == Method::GetOfonoOwner {
             return Some(if self.present {
                 Ok(Reply::Owner(self.owner.clone()))
