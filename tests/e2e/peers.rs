@@ -1,0 +1,72 @@
+//! Other managers of the modem on the bus: stand-ins that own the names of
+//! ModemManager and ConnMan (before the daemon starts, and while it runs)
+//! get one warning each, and the status file lists them while they stay.
+
+use std::time::{Duration, Instant};
+
+use crate::bench::StandIn;
+use crate::{SIGNALLED, bench, log_of, up};
+
+fn status(b: &crate::bench::Bench) -> String {
+    std::fs::read_to_string(b.status_file()).unwrap_or_default()
+}
+
+fn wait_status(b: &crate::bench::Bench, line: &str) -> bool {
+    let deadline = Instant::now() + SIGNALLED;
+    while Instant::now() < deadline {
+        if status(b).lines().any(|l| l == line) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+fn count(d: &crate::bench::Daemon, needle: &str) -> usize {
+    d.lines().iter().filter(|(_, l)| l.contains(needle)).count()
+}
+
+const MM: &str = "ModemManager is running: it probes the dongle's serial ports too; stop and disable it (systemctl disable --now ModemManager) or make it ignore the dongle with a udev rule setting ID_MM_DEVICE_IGNORE=1";
+const CONNMAN: &str = "ConnMan is running: it activates and deactivates oFono contexts too";
+
+#[test]
+fn modemmanager_and_connman_are_named_once_each_and_listed_while_they_run() {
+    let b = bench();
+    let mm = StandIn::start(b.bus_address(), "org.freedesktop.ModemManager1");
+    let d = up(&b, &["--interval", "0.2"]);
+    assert!(
+        d.wait_log(MM, Instant::now() - Duration::from_secs(60), SIGNALLED)
+            .is_some(),
+        "{}",
+        log_of(&d)
+    );
+    assert!(wait_status(&b, "conflicts=modemmanager"), "{}", status(&b));
+
+    let t = Instant::now();
+    let connman = StandIn::start(b.bus_address(), "net.connman");
+    let line = d.wait_log(CONNMAN, t, SIGNALLED);
+    eprintln!(
+        "peers: ConnMan warned {:?} after it took its name",
+        t.elapsed()
+    );
+    assert!(line.is_some(), "{}", log_of(&d));
+    assert!(
+        wait_status(&b, "conflicts=modemmanager,connman"),
+        "{}",
+        status(&b)
+    );
+
+    // Ten polls later: still one warning each.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(count(&d, MM), 1, "{}", log_of(&d));
+    assert_eq!(count(&d, CONNMAN), 1, "{}", log_of(&d));
+
+    drop(mm);
+    assert!(wait_status(&b, "conflicts=connman"), "{}", status(&b));
+    drop(connman);
+    assert!(wait_status(&b, "conflicts="), "{}", status(&b));
+    assert!(
+        b.sim().wait_for(|s| !s.active_cids().is_empty(), SIGNALLED),
+        "link lost"
+    );
+}
