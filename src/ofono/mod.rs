@@ -4,6 +4,8 @@
 pub mod decode;
 mod resolved;
 #[cfg(test)]
+mod resolved_bus;
+#[cfg(test)]
 mod tests;
 
 use dbus::Message;
