@@ -70,3 +70,50 @@ fn modemmanager_and_connman_are_named_once_each_and_listed_while_they_run() {
         "link lost"
     );
 }
+
+/// A second oFono client (what ConnMan does) deactivates our context
+/// whenever it is up: after three times the daemon names the likely cause,
+/// once, and keeps re-activating.
+#[test]
+fn a_client_that_keeps_deactivating_our_context_is_named_once() {
+    use crate::bench::ofono;
+    let b = bench();
+    let d = up(&b, &["--retry-min", "0.2"]);
+    let other = b.ofono();
+    let needle = "keeps being deactivated with the modem healthy";
+    for round in 1..=4 {
+        let before = b.sim().activation_count();
+        other
+            .set(ofono::CONTEXT1, ofono::CONTEXT_IFACE, "Active", false)
+            .unwrap();
+        assert!(
+            b.sim().wait_for(
+                |s| s.activation_count() > before && !s.active_cids().is_empty(),
+                Duration::from_secs(10)
+            ),
+            "round {round}: not re-activated:\n{}",
+            log_of(&d)
+        );
+        // Wait until oFono says Active=true again before the next round.
+        assert!(other.wait_bool(
+            ofono::CONTEXT1,
+            ofono::CONTEXT_IFACE,
+            "Active",
+            true,
+            SIGNALLED
+        ));
+    }
+    let lines: Vec<String> = d
+        .lines()
+        .into_iter()
+        .map(|(_, l)| l)
+        .filter(|l| l.contains(needle))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", log_of(&d));
+    eprintln!("peers: {}", lines[0]);
+    assert!(
+        lines[0].contains("another client (ConnMan, NetworkManager?) may be managing oFono"),
+        "{}",
+        lines[0]
+    );
+}
