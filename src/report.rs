@@ -49,7 +49,6 @@ pub fn status_text(s: &Status, now: Instant, wall: SystemTime) -> String {
         let _ = writeln!(out, "{k}={v}");
     };
     line("state", &s.state);
-    line("conflicts", &s.conflicts.join(","));
     line("modem", s.modem.as_deref().unwrap_or(""));
     line("model", s.model.as_deref().unwrap_or(""));
     line("operator", s.operator.as_deref().unwrap_or(""));
@@ -76,6 +75,7 @@ pub fn status_text(s: &Status, now: Instant, wall: SystemTime) -> String {
     for (i, n) in s.recoveries.iter().enumerate() {
         line(&format!("recoveries_step{}", i + 1), &n.to_string());
     }
+    line("conflicts", &s.conflicts.join(","));
     line("pid", &std::process::id().to_string());
     line("updated", &rfc3339(epoch(now, now, wall)));
     out
