@@ -154,7 +154,7 @@ fn options() -> Options {
     o.optopt(
         "",
         "probe-interval",
-        "probe the data path every SECS (default 60)",
+        "probe the data path every SECS (default 60; sooner in a data stall)",
         "SECS",
     );
     o.optopt(

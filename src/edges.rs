@@ -13,7 +13,7 @@ use crate::log::emit;
 use crate::netconf::apply::{Applied, apply, check_dns, move_dns, recover_resolv_conf, undo};
 use crate::netconf::settings::NetSettings;
 use crate::notify::Notifier;
-use crate::probe::{Probe, rx_bytes};
+use crate::probe::{Probe, read_counters};
 use crate::recovery::{LastResort, authorize};
 use crate::report;
 
@@ -106,14 +106,14 @@ impl Edges {
 
     /// Starts a probe; an event at once if it is skipped or cannot start.
     pub fn probe(&mut self, req: ProbeRequest, now: Instant) -> Option<Event> {
-        let rx = rx_bytes(&req.interface);
+        let counters = read_counters(&req.interface);
         let done = |outcome| Event::ProbeDone {
             token: req.token,
             outcome,
-            rx,
+            counters,
         };
-        if let (Some(rx), Some(limit)) = (rx, req.skip_if_rx_above)
-            && rx > limit
+        if let (Some(c), Some(limit)) = (counters, req.skip_if_rx_above)
+            && c.rx_bytes > limit
         {
             return Some(done(ProbeOutcome::Traffic));
         }
@@ -168,7 +168,8 @@ impl Edges {
 
     /// Takes a new snapshot; it is written within `STATUS_SETTLE`.
     pub fn publish(&mut self, status: Box<Status>, now: Instant) {
-        self.status_due.get_or_insert(now + STATUS_SETTLE);
+        let settle = settle(self.status.as_deref(), &status);
+        self.status_due.get_or_insert(now + settle);
         self.status = Some(status);
     }
 
@@ -243,8 +244,33 @@ impl Edges {
         Some(Event::ProbeDone {
             token,
             outcome,
-            rx: rx_bytes(&iface),
+            counters: read_counters(&iface),
         })
+    }
+
+    /// The interface's counters, for the keeper (`ReadCounters`).
+    pub fn counters(&self, iface: String) -> Event {
+        Event::Counters {
+            counters: read_counters(&iface),
+            interface: iface,
+        }
+    }
+}
+
+/// How long a snapshot waits for more changes. Byte counts alone (a poll's
+/// read of the counters) are no burst: written as soon as the loop has sent
+/// the poll's calls, not `STATUS_SETTLE` later, a wake-up of its own.
+fn settle(old: Option<&Status>, new: &Status) -> Duration {
+    let bytes_only = old.is_some_and(|old| {
+        let mut moved = old.clone();
+        moved.bytes = new.bytes;
+        moved.bytes_total = new.bytes_total;
+        moved == *new
+    });
+    if bytes_only {
+        Duration::ZERO
+    } else {
+        STATUS_SETTLE
     }
 }
 
@@ -252,5 +278,31 @@ impl Drop for Edges {
     /// Whatever happens, leave the network as we found it.
     fn drop(&mut self) {
         self.unconfigure();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keeper::Bytes;
+
+    #[test]
+    fn byte_counts_alone_are_written_at_once_anything_else_settles() {
+        let up = Status {
+            state: "up".into(),
+            ..Status::default()
+        };
+        let counted = Status {
+            bytes: Bytes { rx: 10, tx: 20 },
+            bytes_total: Bytes { rx: 10, tx: 20 },
+            ..up.clone()
+        };
+        let lost = Status {
+            state: "waiting for attach".into(),
+            ..counted.clone()
+        };
+        assert_eq!(settle(Some(&up), &counted), Duration::ZERO);
+        assert_eq!(settle(Some(&counted), &lost), STATUS_SETTLE);
+        assert_eq!(settle(None, &up), STATUS_SETTLE);
     }
 }

@@ -233,8 +233,13 @@ pub enum Event {
     ProbeDone {
         token: Token,
         outcome: ProbeOutcome,
-        /// The interface's receive counter when it was checked.
-        rx: Option<u64>,
+        /// The interface's counters when it was checked.
+        counters: Option<crate::probe::Counters>,
+    },
+    /// The answer to `ReadCounters` (`None`: no such interface now).
+    Counters {
+        interface: String,
+        counters: Option<crate::probe::Counters>,
     },
     /// Time passed; the keeper checks its deadlines and timers.
     Tick,
@@ -271,6 +276,8 @@ pub enum Action {
     /// Undo the last `Configure`.
     Unconfigure,
     Probe(ProbeRequest),
+    /// Read the interface's counters now (data used, stall detection).
+    ReadCounters(String),
     /// Write the USB device's sysfs `authorized` flag (recovery step 5).
     UsbAuthorize {
         device: String,

@@ -75,6 +75,10 @@ pub fn status_text(s: &Status, now: Instant, wall: SystemTime) -> String {
     for (i, n) in s.recoveries.iter().enumerate() {
         line(&format!("recoveries_step{}", i + 1), &n.to_string());
     }
+    line("rx_bytes", &s.bytes.rx.to_string());
+    line("tx_bytes", &s.bytes.tx.to_string());
+    line("rx_bytes_total", &s.bytes_total.rx.to_string());
+    line("tx_bytes_total", &s.bytes_total.tx.to_string());
     line("conflicts", &s.conflicts.join(","));
     line("pid", &std::process::id().to_string());
     line("updated", &rfc3339(epoch(now, now, wall)));
@@ -120,6 +124,18 @@ pub fn metrics_text(s: &Status, now: Instant, wall: SystemTime) -> String {
         "counter",
         s.losses.to_string(),
     );
+    metric(
+        "received_bytes_total",
+        "bytes received on the link since the daemon started",
+        "counter",
+        s.bytes_total.rx.to_string(),
+    );
+    metric(
+        "sent_bytes_total",
+        "bytes sent on the link since the daemon started",
+        "counter",
+        s.bytes_total.tx.to_string(),
+    );
     if let Some(strength) = s.strength {
         metric(
             "signal_strength_percent",
@@ -159,7 +175,7 @@ pub fn replace(path: &Path, text: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keeper::Outage;
+    use crate::keeper::{Bytes, Outage};
     use std::time::Duration;
 
     #[test]
@@ -183,6 +199,11 @@ mod tests {
                 cause: "packet service detached".into(),
             }),
             recoveries: [1, 0, 0, 2, 0, 0],
+            bytes: Bytes { rx: 5092, tx: 6420 },
+            bytes_total: Bytes {
+                rx: 12_345_678_901,
+                tx: 98_765,
+            },
             ..Status::default()
         };
         let text = status_text(&s, now, wall);
@@ -193,9 +214,17 @@ mod tests {
         assert!(text.contains("last_outage_start=2026-11-27T13:44:49Z\n"));
         assert!(text.contains("last_outage_cause=packet service detached\n"));
         assert!(text.contains("recoveries_step4=2\n"));
+        assert!(text.contains("\nrx_bytes=5092\ntx_bytes=6420\n"), "{text}");
+        assert!(text.contains("\nrx_bytes_total=12345678901\ntx_bytes_total=98765\n"));
         let m = metrics_text(&s, now, wall);
         assert!(m.contains("psendurance_up 1\n"));
         assert!(m.contains("psendurance_recoveries_total{step=\"4\"} 2\n"));
+        assert!(m.contains(
+            "# TYPE psendurance_received_bytes_total counter\npsendurance_received_bytes_total 12345678901\n"
+        ));
+        assert!(m.contains(
+            "# TYPE psendurance_sent_bytes_total counter\npsendurance_sent_bytes_total 98765\n"
+        ));
     }
 
     #[test]

@@ -210,6 +210,10 @@ fn perform(keeper: &mut Keeper, mut bus: Option<&mut Bus>, edges: &mut Edges) ->
                     keeper.handle(event, now);
                 }
             }
+            Action::ReadCounters(iface) => {
+                let event = edges.counters(iface);
+                keeper.handle(event, Instant::now());
+            }
             Action::UsbAuthorize { device, authorized } => edges.usb(&device, authorized),
             Action::LastResort => edges.last_resort(),
             Action::Publish(status) => edges.publish(status, Instant::now()),

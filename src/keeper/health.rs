@@ -8,7 +8,7 @@ use super::Keeper;
 use super::phase::Phase;
 use crate::events::{Action, Iface, Level, ProbeOutcome, ProbeRequest, Token};
 use crate::netconf::settings::{NetSettings, from_props};
-use crate::probe::Target;
+use crate::probe::{Counters, Target};
 use crate::value::Value;
 
 /// One rung of the recovery ladder.
@@ -273,6 +273,7 @@ impl Keeper {
                 if via == crate::events::DnsVia::Resolved {
                     self.resolved_set(now);
                 }
+                self.read_counters();
                 if self.health.next_probe.is_none() {
                     self.health.next_probe = Some(now + self.cfg.probe_interval);
                 }
@@ -290,6 +291,7 @@ impl Keeper {
     }
 
     pub(super) fn link_lost_health(&mut self, now: Instant) {
+        self.traffic_link_lost();
         self.unconfigure(now);
         self.health.net_from = None;
         self.health.next_probe = None;
@@ -342,7 +344,9 @@ impl Keeper {
             token,
             interface: net.interface.clone(),
             target,
-            skip_if_rx_above: self.health.last_rx,
+            // Traffic since the last probe proves nothing in a stall: it
+            // may have come before it.
+            skip_if_rx_above: self.health.last_rx.filter(|_| !self.datastall.stalled()),
         };
         self.out.push_back(Action::Probe(request));
     }
@@ -351,18 +355,23 @@ impl Keeper {
         &mut self,
         token: Token,
         outcome: ProbeOutcome,
-        rx: Option<u64>,
+        counters: Option<Counters>,
         now: Instant,
     ) {
         if self.health.probe != Some(token) {
             return; // a probe of a link that is gone
         }
         self.health.probe = None;
-        if rx.is_some() {
-            self.health.last_rx = rx;
+        if let Some(c) = counters {
+            self.health.last_rx = Some(c.rx_bytes);
+        }
+        if let Some(iface) = self.health.net.as_ref().map(|n| n.interface.clone()) {
+            // Its outcome, not this look, says what comes next.
+            self.look_at_counters(&iface, counters, now);
         }
         match outcome {
             ProbeOutcome::Passed | ProbeOutcome::Traffic => {
+                self.datastall.probe_passed();
                 self.health.failures = 0;
                 if self.health.rung > 0 {
                     self.log(
@@ -376,10 +385,17 @@ impl Keeper {
             ProbeOutcome::Failed(reason) => {
                 self.health.failures += 1;
                 let (n, max) = (self.health.failures, self.cfg.probe_failures);
+                let pace = if n < max { self.stall_pace() } else { None };
+                let next = pace.map_or_else(String::new, |p| {
+                    format!("; nothing received, next probe in {}s", p.as_secs())
+                });
                 self.log(
                     Level::Info,
-                    format!("probe failed ({n} of {max}): {reason}"),
+                    format!("probe failed ({n} of {max}): {reason}{next}"),
                 );
+                if let Some(pace) = pace {
+                    self.health.next_probe = Some(now + pace);
+                }
                 if n >= max {
                     self.climb(&format!("link dead: {n} probes failed"), Step::Context, now);
                 }

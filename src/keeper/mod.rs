@@ -7,6 +7,7 @@
 
 mod backoff;
 mod cause;
+mod datastall;
 mod errors;
 mod fight;
 mod health;
@@ -20,6 +21,8 @@ mod settings;
 mod status;
 #[cfg(test)]
 pub(crate) mod tests;
+mod traffic;
+mod usage;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -27,6 +30,7 @@ use std::time::{Duration, Instant};
 pub use health::ProbeMode;
 pub use settings::Settings;
 pub use status::{Outage, Status};
+pub use usage::Bytes;
 
 use crate::events::{Action, Call, Event, Iface, Level, Method, Request, Signal, Token};
 use cause::Cause;
@@ -130,6 +134,10 @@ pub struct Keeper {
     /// Something to turn off, so that the ladder turns it on again.
     cycle: Option<Cycle>,
     health: health::Health,
+    /// Data used, from the interface's counters.
+    usage: usage::Usage,
+    /// Sending into silence, from the same counters.
+    datastall: datastall::DataStall,
     pin_rejected: bool,
     context_requested: bool,
     /// Set once we are leaving: the instant we leave at the latest.
@@ -166,6 +174,8 @@ impl Keeper {
             ghost: None,
             cycle: None,
             health: health::Health::default(),
+            usage: usage::Usage::default(),
+            datastall: datastall::DataStall::default(),
             pin_rejected: false,
             context_requested: false,
             exiting: None,
@@ -201,7 +211,15 @@ impl Keeper {
             }
             Event::Signal(signal) => self.on_signal(signal),
             Event::Request(request) => self.on_request(request, now),
-            Event::ProbeDone { token, outcome, rx } => self.on_probe(token, outcome, rx, now),
+            Event::ProbeDone {
+                token,
+                outcome,
+                counters,
+            } => self.on_probe(token, outcome, counters, now),
+            Event::Counters {
+                interface,
+                counters,
+            } => self.on_counters(&interface, counters, now),
             Event::Tick => {}
         }
         self.expire_calls(now);
@@ -347,6 +365,7 @@ impl Keeper {
         if self.connected && now >= self.next_poll {
             self.next_poll = now + self.cfg.interval;
             self.poll_state(now);
+            self.read_counters();
         }
     }
 

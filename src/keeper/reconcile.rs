@@ -393,6 +393,7 @@ impl Keeper {
                 .unwrap_or_default();
             self.link.since = Some(now);
             self.link.stable = false;
+            self.traffic_link_up();
             self.loss_reason = None;
             if let Some(outage) = self.outage.as_mut() {
                 outage.end = Some(now);

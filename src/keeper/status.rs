@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use super::Bytes;
 use super::Keeper;
 use super::health::Step;
 use crate::value::Value;
@@ -24,6 +25,9 @@ pub struct Status {
     pub losses: u64,
     /// Recovery steps taken, by step number (index 0 = step 1).
     pub recoveries: [u64; 6],
+    /// Data used: on this connection, and since the daemon started.
+    pub bytes: Bytes,
+    pub bytes_total: Bytes,
     /// Other managers of the modem on the bus (`modemmanager`, `connman`).
     pub conflicts: Vec<&'static str>,
 }
@@ -65,6 +69,8 @@ impl Keeper {
             failures: self.link.failures,
             losses: self.link.losses,
             recoveries: self.recoveries,
+            bytes: self.usage.connection(),
+            bytes_total: self.usage.total(),
             conflicts: self.peers.conflicts(),
         }
     }

@@ -5,7 +5,6 @@
 //! gets a private network without touching the host's. These tests refuse
 //! to run (panic) without root rather than skip silently.
 
-use std::ffi::CString;
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::process::Command;
@@ -30,48 +29,6 @@ pub fn fresh_netns(test: &str) {
         );
     }
     ip(&["link", "set", "lo", "up"]);
-}
-
-/// Moves this thread into a private mount namespace with a fresh /sys, so
-/// /sys/class/net shows this thread's network namespace.
-pub fn private_sysfs(test: &str) {
-    // SAFETY: plain syscalls with valid C strings; only this thread's mount
-    // namespace changes.
-    unsafe {
-        if libc::unshare(libc::CLONE_NEWNS) != 0 {
-            panic!(
-                "{test}: unshare(CLONE_NEWNS): {}",
-                std::io::Error::last_os_error()
-            );
-        }
-        let root = CString::new("/").unwrap();
-        let none = CString::new("none").unwrap();
-        if libc::mount(
-            none.as_ptr(),
-            root.as_ptr(),
-            std::ptr::null(),
-            libc::MS_REC | libc::MS_PRIVATE,
-            std::ptr::null(),
-        ) != 0
-        {
-            panic!(
-                "{test}: make / private: {}",
-                std::io::Error::last_os_error()
-            );
-        }
-        let sysfs = CString::new("sysfs").unwrap();
-        let sys = CString::new("/sys").unwrap();
-        if libc::mount(
-            sysfs.as_ptr(),
-            sys.as_ptr(),
-            sysfs.as_ptr(),
-            0,
-            std::ptr::null(),
-        ) != 0
-        {
-            panic!("{test}: mount sysfs: {}", std::io::Error::last_os_error());
-        }
-    }
 }
 
 /// Runs `ip ARGS` in this thread's namespace; panics with its stderr.

@@ -8,14 +8,14 @@
 //! interface": a DNS reply of any rcode, an ICMP port unreachable, a TCP
 //! connect or a TCP RST all count.
 
+mod counters;
 mod dns;
 mod inflight;
 mod sock;
-mod stats;
 mod target;
 #[cfg(test)]
 mod tests;
 
+pub use counters::{Counters, read as read_counters};
 pub use inflight::Probe;
-pub use stats::rx_bytes;
 pub use target::{Target, parse_target};

@@ -22,6 +22,19 @@ fn status_file_names_its_writer_and_says_stopped_after_exit() {
     }
     assert!(text.contains("state=up\n"), "{text}\n{}", log_of(&d));
     assert!(text.lines().any(|l| l == pid_line), "{text}");
+    // Data used: the four counters are there from the start.
+    for key in [
+        "rx_bytes=",
+        "tx_bytes=",
+        "rx_bytes_total=",
+        "tx_bytes_total=",
+    ] {
+        let value = text.lines().find_map(|l| l.strip_prefix(key));
+        assert!(
+            value.is_some_and(|v| v.parse::<u64>().is_ok()),
+            "{key}\n{text}"
+        );
+    }
 
     d.signal(libc::SIGTERM).unwrap();
     assert_eq!(d.wait_exit(SIGNALLED).and_then(|s| s.code()), Some(0));

@@ -8,11 +8,13 @@ mod stories_health;
 mod stories_pace;
 mod stories_peers;
 mod stories_setup;
+mod stories_stall;
 
 use std::time::{Duration, Instant};
 
 use super::{Keeper, Settings};
 use crate::events::{Action, Call, Event, Level, Method, Request, Signal};
+use crate::probe::Counters;
 pub use fake::Fake;
 
 pub struct Story {
@@ -26,6 +28,11 @@ pub struct Story {
     pub hung: Vec<Call>,
     /// Actions for the other edges (network, probe, USB, last resort).
     pub edge: Vec<(f64, Action)>,
+    /// What the link's interface has counted (`None`: no such interface),
+    /// answered to every `ReadCounters`.
+    pub counters: Option<Counters>,
+    /// When counters were read, in order.
+    pub reads: Vec<f64>,
 }
 
 impl Story {
@@ -34,6 +41,11 @@ impl Story {
     }
 
     pub fn with(settings: Settings, fake: Fake) -> Story {
+        Story::counting(settings, fake, None)
+    }
+
+    /// A story whose link interface has counted `counters` from the start.
+    pub fn counting(settings: Settings, fake: Fake, counters: Option<Counters>) -> Story {
         let t0 = Instant::now();
         let mut story = Story {
             keeper: Keeper::new(settings, t0),
@@ -44,6 +56,8 @@ impl Story {
             exit: None,
             hung: Vec::new(),
             edge: Vec::new(),
+            counters,
+            reads: Vec::new(),
         };
         story.feed(Event::BusConnected);
         story
@@ -82,8 +96,16 @@ impl Story {
     fn pump(&mut self) {
         for _ in 0..10_000 {
             let mut replies = Vec::new();
+            let mut looks = Vec::new();
             while let Some(action) = self.keeper.poll_output() {
                 match action {
+                    Action::ReadCounters(interface) => {
+                        self.reads.push(self.secs());
+                        looks.push(Event::Counters {
+                            interface,
+                            counters: self.counters,
+                        });
+                    }
                     Action::Call(call) => match self.fake.answer(&call, self.now) {
                         Some(result) => replies.push((call.token, result)),
                         None => self.hung.push(call),
@@ -94,8 +116,11 @@ impl Story {
                 }
             }
             let signals: Vec<Signal> = self.fake.signals.drain(..).collect();
-            if replies.is_empty() && signals.is_empty() {
+            if replies.is_empty() && signals.is_empty() && looks.is_empty() {
                 return;
+            }
+            for look in looks {
+                self.keeper.handle(look, self.now);
             }
             for (token, result) in replies {
                 self.keeper.handle(Event::Reply { token, result }, self.now);
@@ -165,10 +190,31 @@ impl Story {
             .collect()
     }
 
-    /// Answers the latest probe.
-    pub fn probe_result(&mut self, outcome: crate::events::ProbeOutcome, rx: Option<u64>) {
+    /// Answers the latest probe, with `counters` as read at its end.
+    pub fn probe_result(
+        &mut self,
+        outcome: crate::events::ProbeOutcome,
+        counters: Option<Counters>,
+    ) {
         let token = self.probes().last().expect("no probe asked for").token;
-        self.feed(Event::ProbeDone { token, outcome, rx });
+        self.feed(Event::ProbeDone {
+            token,
+            outcome,
+            counters,
+        });
+    }
+
+    /// Answers the latest probe with the interface's counters as they are.
+    pub fn probe_answer(&mut self, outcome: crate::events::ProbeOutcome) {
+        self.probe_result(outcome, self.counters);
+    }
+
+    /// The last snapshot the keeper published.
+    pub fn status(&self) -> Option<&crate::keeper::Status> {
+        self.edge.iter().rev().find_map(|(_, a)| match a {
+            Action::Publish(s) => Some(&**s),
+            _ => None,
+        })
     }
 
     pub fn logged(&self, needle: &str) -> usize {
@@ -184,6 +230,14 @@ impl Story {
             .map(|(t, level, l)| format!("{t:8.3} {level:?} {l}\n"))
             .collect()
     }
+}
+
+/// Counters that received only bytes (packets and what was sent: zero).
+pub fn rx(bytes: u64) -> Option<Counters> {
+    Some(Counters {
+        rx_bytes: bytes,
+        ..Counters::default()
+    })
 }
 
 fn round(secs: f64) -> f64 {

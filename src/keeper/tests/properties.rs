@@ -8,6 +8,7 @@ use proptest::prelude::*;
 use super::fake::CTX;
 use super::{Fake, Story, settings};
 use crate::events::{Event, Iface, ProbeOutcome, Reply, Request, Signal};
+use crate::probe::Counters;
 use crate::value::Value;
 
 #[derive(Clone, Debug)]
@@ -34,6 +35,12 @@ enum Op {
     /// A reply to a call long abandoned (or never made).
     LateReply(u64),
     ProbeAnswer(bool),
+    /// The interface counts packets received and sent (100 bytes each).
+    Traffic(u8, u8),
+    /// The interface is re-created: a new index, counters from zero.
+    Recreate,
+    /// The interface is gone.
+    Vanish,
     Recheck,
     Status,
 }
@@ -56,6 +63,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<bool>().prop_map(|active| Op::Duplicate { active }),
         1 => (0u64..200).prop_map(Op::LateReply),
         1 => any::<bool>().prop_map(Op::ProbeAnswer),
+        2 => (any::<u8>(), any::<u8>()).prop_map(|(rx, tx)| Op::Traffic(rx % 4, tx)),
+        1 => Just(Op::Recreate),
+        1 => Just(Op::Vanish),
         1 => Just(Op::Recheck),
         1 => Just(Op::Status),
     ]
@@ -124,10 +134,29 @@ fn apply(s: &mut Story, op: &Op) {
                 s.feed(Event::ProbeDone {
                     token,
                     outcome,
-                    rx: None,
+                    counters: s.counters,
                 });
             }
         }
+        Op::Traffic(rx, tx) => {
+            let mut c = s.counters.unwrap_or(Counters {
+                index: 1,
+                ..Counters::default()
+            });
+            c.rx_packets += u64::from(*rx);
+            c.rx_bytes += 100 * u64::from(*rx);
+            c.tx_packets += u64::from(*tx);
+            c.tx_bytes += 100 * u64::from(*tx);
+            s.counters = Some(c);
+        }
+        Op::Recreate => {
+            let index = s.counters.map_or(1, |c| c.index + 1);
+            s.counters = Some(Counters {
+                index,
+                ..Counters::default()
+            });
+        }
+        Op::Vanish => s.counters = None,
         Op::Recheck => s.request(Request::Recheck),
         Op::Status => s.request(Request::Status),
     }
@@ -176,9 +205,16 @@ proptest! {
     fn random_histories_keep_the_invariants_and_recover(ops in proptest::collection::vec(op(), 1..60)) {
         let mut s = Story::new(settings());
         s.run_until(1.0);
+        let mut total = s.keeper.usage.total();
         for op in &ops {
             apply(&mut s, op);
             check_invariants(&s);
+            // Data used only grows, whatever the interface does.
+            let (was, now) = (total, s.keeper.usage.total());
+            prop_assert!(now.rx >= was.rx && now.tx >= was.tx, "{was:?} -> {now:?}");
+            let conn = s.keeper.usage.connection();
+            prop_assert!(conn.rx <= now.rx && conn.tx <= now.tx);
+            total = now;
         }
         // The world heals: oFono present, modem fine, network up, no faults.
         let owner = s.fake.owner.clone();

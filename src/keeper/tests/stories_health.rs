@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::fake::{CTX, SYSTEM_PATH};
-use super::{Fake, Story, settings};
+use super::{Fake, Story, rx, settings};
 use crate::events::{Action, Iface, ProbeOutcome, Request, Signal};
 use crate::keeper::{ProbeMode, Settings};
 use crate::probe::Target;
@@ -45,7 +45,7 @@ fn fail_probes(s: &mut Story, n: usize) {
             s.run_until(t);
             assert!(t < 5000.0, "no probe asked for:\n{}", s.log_text());
         }
-        s.probe_result(failed(), Some(1000));
+        s.probe_result(failed(), rx(1000));
     }
 }
 
@@ -107,7 +107,7 @@ fn probes_the_context_name_servers_every_interval() {
     };
     assert_eq!(servers.len(), 2);
     assert_eq!(p.skip_if_rx_above, None);
-    s.probe_result(ProbeOutcome::Passed, Some(5000));
+    s.probe_result(ProbeOutcome::Passed, rx(5000));
     s.run_until(121.5);
     assert_eq!(s.probes().len(), 2);
     assert_eq!(s.probes()[1].skip_if_rx_above, Some(5000), "traffic-aware");
@@ -189,7 +189,7 @@ fn data_flowing_again_resets_the_ladder() {
         s.run_until(s.secs() + 1.0);
         assert!(s.secs() < t + 1000.0);
     }
-    s.probe_result(ProbeOutcome::Traffic, Some(9999));
+    s.probe_result(ProbeOutcome::Traffic, rx(9999));
     assert_eq!(s.logged("data flows again; recovery ladder reset"), 1);
     fail_probes(&mut s, 3);
     assert_eq!(s.logged("recovery step 1"), 2, "{}", s.log_text());

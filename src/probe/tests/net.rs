@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::netconf::testns::{NamedNs, private_sysfs, require_root};
-use crate::probe::{Probe, Target, rx_bytes};
+use crate::netconf::testns::{NamedNs, fresh_netns, ip, require_root};
+use crate::probe::{Probe, Target, read_counters};
 
 const TIMEOUT: Duration = Duration::from_millis(300);
 const DNS4: &str = "10.9.0.2";
@@ -218,16 +218,17 @@ fn bound_to_the_interface_not_to_another_path() {
 }
 
 #[test]
-fn rx_bytes_grows_with_traffic() {
-    let _w = world("rx_bytes_grows_with_traffic");
-    // /sys/class/net follows the namespace sysfs was mounted in.
-    private_sysfs("rx_bytes_grows_with_traffic");
-    let before = rx_bytes("va").expect("no rx_bytes for va");
+fn counters_grow_with_traffic_in_our_own_namespace() {
+    let _w = world("counters_grow_with_traffic");
+    // No private /sys: /proc/thread-self/net/dev is this thread's namespace.
+    let before = read_counters("va").expect("no counters for va");
     passes(dns(&[DNS4]), "va");
-    assert!(rx_bytes("va").unwrap() > before);
-    assert_eq!(rx_bytes("nosuch0"), None);
-    assert_eq!(rx_bytes("../../../etc/passwd"), None);
-    assert_eq!(rx_bytes(".."), None);
+    let after = read_counters("va").unwrap();
+    assert!(after.rx_bytes > before.rx_bytes);
+    assert!(after.rx_packets > before.rx_packets);
+    assert!(after.tx_packets > before.tx_packets);
+    assert_eq!(read_counters("nosuch0"), None);
+    assert_eq!(read_counters("../../../etc/passwd"), None);
 }
 
 #[test]
@@ -238,4 +239,65 @@ fn start_refuses_what_cannot_be_probed() {
     assert!(err(&dns(&[]), "va").contains("no name servers"));
     assert!(err(&dns(&[DNS4]), "va/../x").contains("not an interface name"));
     assert!(err(&tcp("10.9.0.2:8053"), "nosuch0").contains("nosuch0"));
+}
+
+/// Sends `n` UDP datagrams of 100 bytes out of `ppp0`; nothing answers
+/// (a ghost's black hole).
+fn send_into_the_void(n: usize) {
+    let sock = UdpSocket::bind(("10.77.0.1", 0)).unwrap();
+    for _ in 0..n {
+        sock.send_to(&[0u8; 100], ("10.77.0.9", 9)).unwrap();
+    }
+}
+
+/// `ppp0`, a veth whose peer has no address: what it is sent is dropped
+/// there. No ARP (frames go out at once) and no IPv6 link-local addresses
+/// (no router or multicast chatter either way).
+fn make_ppp0() {
+    ip(&[
+        "link", "add", "ppp0", "type", "veth", "peer", "name", "void",
+    ]);
+    for dev in ["ppp0", "void"] {
+        ip(&[
+            "link",
+            "set",
+            "dev",
+            dev,
+            "addrgenmode",
+            "none",
+            "arp",
+            "off",
+        ]);
+    }
+    ip(&["addr", "add", "10.77.0.1/24", "dev", "ppp0"]);
+    ip(&["link", "set", "void", "up"]);
+    ip(&["link", "set", "ppp0", "up"]);
+}
+
+#[test]
+fn a_recreated_interface_counts_from_zero_under_a_new_index() {
+    fresh_netns("a_recreated_interface_counts_from_zero");
+    make_ppp0();
+    let first = read_counters("ppp0").expect("no counters for ppp0");
+    send_into_the_void(10);
+    let sent = read_counters("ppp0").unwrap();
+    // 100 bytes of payload, 8 of UDP, 20 of IPv4, 14 of Ethernet.
+    assert_eq!(sent.tx_packets - first.tx_packets, 10, "{first:?} {sent:?}");
+    assert_eq!(sent.tx_bytes - first.tx_bytes, 1420, "{first:?} {sent:?}");
+    assert_eq!(
+        (sent.rx_packets, sent.rx_bytes),
+        (0, 0),
+        "sending into silence"
+    );
+    assert!(sent.index > 0);
+
+    ip(&["link", "del", "ppp0"]);
+    assert_eq!(read_counters("ppp0"), None, "gone");
+    make_ppp0();
+    let again = read_counters("ppp0").expect("ppp0 is back");
+    assert_ne!(again.index, sent.index, "a new interface, a new index");
+    assert!(again.tx_bytes < sent.tx_bytes, "{again:?}");
+    send_into_the_void(3);
+    let after = read_counters("ppp0").unwrap();
+    assert_eq!(after.tx_bytes - again.tx_bytes, 426);
 }
