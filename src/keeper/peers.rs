@@ -146,7 +146,14 @@ impl Keeper {
     ) {
         match (method, result) {
             (Method::GetPeerOwner(peer), Ok(_)) => self.peer_seen(*peer, true, now),
-            (Method::GetPeerOwner(peer), Err(_)) => self.peer_seen(*peer, false, now),
+            (Method::GetPeerOwner(peer), Err(e)) if e.short() == "NameHasNoOwner" => {
+                self.peer_seen(*peer, false, now)
+            }
+            // A busy bus says nothing about the peer: keep what we know.
+            (Method::GetPeerOwner(_), Err(e)) => self.log(
+                Level::Debug,
+                format!("{} failed: {}", method.describe(), e.name),
+            ),
             (_, Ok(_)) => self.log(Level::Debug, format!("{} done", method.describe())),
             (Method::ResolvedRevert(_), Err(e)) => {
                 // The interface usually went with the link: nothing to revert.
@@ -155,6 +162,14 @@ impl Keeper {
                     format!("{} failed: {}", method.describe(), e.message),
                 );
             }
+            // Not sent: the interface went before the call could name it.
+            (_, Err(e)) if e.name.starts_with("psendurance.") => self.log(
+                Level::Warn,
+                format!(
+                    "cannot give systemd-resolved the name servers: {}",
+                    e.message
+                ),
+            ),
             (_, Err(e)) => self.log(
                 Level::Warn,
                 format!(

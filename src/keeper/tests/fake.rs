@@ -78,6 +78,8 @@ pub struct Fake {
     pub log: Vec<Call>,
     /// Other programs that own their name on the bus.
     pub peers: Vec<Peer>,
+    /// The bus answers questions about them with this error instead.
+    pub peer_error: Option<&'static str>,
 }
 
 impl Default for Fake {
@@ -116,6 +118,7 @@ impl Default for Fake {
             signals: Vec::new(),
             log: Vec::new(),
             peers: Vec::new(),
+            peer_error: None,
         }
     }
 }
@@ -236,6 +239,9 @@ impl Fake {
     pub fn answer(&mut self, call: &Call, now: Instant) -> Option<Result<Reply, CallError>> {
         self.log.push(call.clone());
         match &call.method {
+            Method::GetPeerOwner(_) if self.peer_error.is_some() => {
+                return Some(err(self.peer_error.unwrap_or_default()));
+            }
             Method::GetPeerOwner(peer) if self.peers.contains(peer) => {
                 return Some(Ok(Reply::Owner(":1.9".into())));
             }

@@ -212,3 +212,37 @@ fn resolved_arriving_while_up_takes_the_servers_from_the_file() {
     s.run_until(130.0);
     assert_eq!(checks(&s), 2, "{}", s.log_text());
 }
+
+#[test]
+fn an_unanswered_name_query_is_not_a_manager_leaving() {
+    let fake = Fake {
+        peers: vec![Peer::ModemManager],
+        ..Fake::default()
+    };
+    let mut s = Story::with(settings(), fake);
+    s.run_until(1.0);
+    assert_eq!(conflicts(&s), ["modemmanager"]);
+    // The bus comes back, and its answer to our question is a timeout.
+    s.fake.peer_error = Some("org.freedesktop.DBus.Error.NoReply");
+    s.feed(crate::events::Event::BusLost);
+    s.feed(crate::events::Event::BusConnected);
+    s.run_until(10.0);
+    assert_eq!(conflicts(&s), ["modemmanager"]);
+    assert_eq!(
+        s.logged("ModemManager1 left the bus"),
+        0,
+        "{}",
+        s.log_text()
+    );
+    // Its real absence is news.
+    s.fake.peer_error = Some("org.freedesktop.DBus.Error.NameHasNoOwner");
+    s.feed(crate::events::Event::BusLost);
+    s.feed(crate::events::Event::BusConnected);
+    assert_eq!(
+        s.logged("ModemManager1 left the bus"),
+        1,
+        "{}",
+        s.log_text()
+    );
+    assert!(conflicts(&s).is_empty());
+}
