@@ -287,15 +287,19 @@ impl Keeper {
         {
             return;
         }
-        self.unconfigure();
+        self.unconfigure(now);
         match parsed {
             Ok((net, warnings)) => {
                 for w in warnings {
                     self.log(Level::Warn, w);
                 }
                 self.teardown.configured(&net.interface);
-                self.out.push_back(Action::Configure(net.clone()));
+                let via = self.dns_via();
+                self.out.push_back(Action::Configure(net.clone(), via));
                 self.health.net = Some(net);
+                if via == crate::events::DnsVia::Resolved {
+                    self.resolved_set(now);
+                }
                 self.read_counters();
                 if self.health.next_probe.is_none() {
                     self.health.next_probe = Some(now + self.cfg.probe_interval);
@@ -306,15 +310,16 @@ impl Keeper {
     }
 
     /// Link down or leaving: undo the network configuration.
-    pub(super) fn unconfigure(&mut self) {
+    pub(super) fn unconfigure(&mut self, now: Instant) {
         if self.health.net.take().is_some() {
             self.out.push_back(Action::Unconfigure);
         }
+        self.resolved_revert(now);
     }
 
-    pub(super) fn link_lost_health(&mut self) {
+    pub(super) fn link_lost_health(&mut self, now: Instant) {
         self.traffic_link_lost();
-        self.unconfigure();
+        self.unconfigure(now);
         self.health.net_from = None;
         self.health.next_probe = None;
         self.health.probe = None;

@@ -7,6 +7,7 @@ mod stories;
 mod stories_health;
 mod stories_pace;
 mod stories_ppp;
+mod stories_peers;
 mod stories_setup;
 mod stories_stall;
 
