@@ -331,12 +331,15 @@ impl Dongle {
         }
     }
 
-    /// The SIM is back: `^SIMST: 1`; oFono will not read it again by
-    /// itself (only a power cycle of the modem does).
+    /// The SIM is back: `^SIMST: 1`, and the firmware searches and
+    /// registers again by itself (`+CREG: 1`); oFono does not read the SIM
+    /// again (the same card, the same IMSI).
     pub fn insert_sim(&self) {
         let mut w = self.world();
         w.modem.sim_present = true;
-        w.unsolicited(&["^SIMST: 1".to_string()]);
+        let mut lines = vec!["^SIMST: 1".to_string()];
+        lines.extend(w.modem.creg_unsolicited());
+        w.unsolicited(&lines);
     }
 
     /// The firmware hangs: no port answers until the USB device is
