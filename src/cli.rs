@@ -563,6 +563,17 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_status_file_turns_it_off_also_as_one_word() {
+        // `--status-file=` is the form a settings file can hold: the init
+        // script and systemd split DAEMON_ARGS into words, so '' stays
+        // two quote characters there.
+        for args in [&["--status-file", ""][..], &["--status-file="][..]] {
+            let c = run(args).unwrap();
+            assert_eq!(c.edge.status_file, None, "{args:?}");
+        }
+    }
+
+    #[test]
     fn parses_durations_with_units() {
         let c = run(&["-i", "2.5", "--retry-min", "500ms", "--retry-max", "5m"]).unwrap();
         assert_eq!(c.settings.interval, Duration::from_millis(2500));
