@@ -102,6 +102,16 @@ pub fn apply(s: &NetSettings, o: &NetOptions) -> (Applied, Vec<Note>) {
     match sys::set_up(iface) {
         Ok(true) => notes.push((Level::Info, format!("{iface}: brought up"))),
         Ok(false) => {}
+        // oFono removed it already: the network ended the link at once (a
+        // deactivation racing PPP's IPCP). Not a fault of ours; the loss
+        // follows, and the next link is configured anew.
+        Err(e) if e.raw_os_error() == Some(libc::ENODEV) => {
+            notes.push((
+                Level::Warn,
+                format!("{iface}: gone before it could be configured (link lost at once)"),
+            ));
+            return done(a, notes);
+        }
         Err(e) => notes.push((Level::Error, format!("{iface}: cannot bring it up: {e}"))),
     }
     if s.method == AddrMethod::Dhcp && o.address {

@@ -99,6 +99,32 @@ fn ppp_dongle_address_device_route_dns_and_undo() {
 }
 
 #[test]
+fn an_interface_gone_already_is_a_warning_and_nothing_is_touched() {
+    // The network ended the session while oFono's IPCP came up: ppp0 is
+    // gone when its settings arrive.
+    let dir = setup("gone_already");
+    let o = options(&dir);
+    ip(&["link", "del", IFACE]);
+    let before = b"nameserver 192.168.1.1\n".to_vec();
+    fs::write(&o.resolv_conf, &before).unwrap();
+    let (a, notes) = apply(&dongle(&[]), &o);
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert_eq!(notes[0].0, Level::Warn);
+    assert!(
+        notes[0]
+            .1
+            .contains("ppp9: gone before it could be configured"),
+        "{notes:#?}"
+    );
+    assert_eq!(
+        fs::read(&o.resolv_conf).unwrap(),
+        before,
+        "name servers left alone"
+    );
+    assert!(a.is_empty());
+}
+
+#[test]
 fn gateway_route_and_metric_zero() {
     let dir = setup("gateway");
     let mut o = options(&dir);
