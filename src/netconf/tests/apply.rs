@@ -371,22 +371,6 @@ fn vanished_interface_undoes_quietly() {
     assert!(!dir.0.join("resolv.conf").exists());
 }
 
-#[test]
-fn missing_interface_is_reported_not_fatal() {
-    let dir = setup("missing");
-    let mut s = dongle(&[]);
-    s.interface = "ppp7".into();
-    let (a, notes) = apply(&s, &options(&dir));
-    let errors = notes.iter().filter(|(l, _)| *l == Level::Error).count();
-    assert_eq!(errors, 3, "{notes:#?}"); // up, address, route
-    assert!(
-        dir.0.join("resolv.conf").exists(),
-        "DNS skipped after errors"
-    );
-    undo(&a);
-    assert!(!dir.0.join("resolv.conf").exists());
-}
-
 /// A second link (Wi-Fi, say) with its own default route.
 fn other_link(metric: &str) {
     ip(&[
