@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub const USAGE: &str = "usage: bench [--quick] [--episodes N] [--recoveries N] [--startups N] \
-[--idle SECS] [--poll-window SECS] [--bin PATH] [--reference PATH] [--out FILE]";
+[--idle SECS] [--poll-window SECS] [--e367-runs N] [--only e367] [--bin PATH] [--reference PATH] \
+[--out FILE]";
 
 #[derive(Debug, Clone)]
 pub struct Args {
@@ -18,6 +19,11 @@ pub struct Args {
     pub bin: PathBuf,
     pub reference: PathBuf,
     pub out: PathBuf,
+    /// Runs per figure of the E367 section; its ghost run only without --quick.
+    pub e367_runs: usize,
+    pub e367_ghost: bool,
+    /// Some("e367"): that section alone.
+    pub only: Option<String>,
 }
 
 pub fn parse() -> Result<Args, String> {
@@ -34,6 +40,9 @@ pub fn parse() -> Result<Args, String> {
         bin: exe_dir.join("../psendurance"),
         reference: exe_dir.join("reference"),
         out: PathBuf::from("target/bench.md"),
+        e367_runs: 3,
+        e367_ghost: true,
+        only: None,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     // --quick first, so explicit counts given with it still win.
@@ -41,6 +50,7 @@ pub fn parse() -> Result<Args, String> {
         (a.episodes, a.recoveries, a.startups) = (50, 200, 5);
         a.idle = Duration::from_secs(60);
         a.poll_window = Duration::from_secs(10);
+        (a.e367_runs, a.e367_ghost) = (2, false);
     }
     let mut it = argv.into_iter();
     while let Some(flag) = it.next() {
@@ -73,6 +83,9 @@ pub fn parse() -> Result<Args, String> {
             "--bin" => a.bin = PathBuf::from(value),
             "--reference" => a.reference = PathBuf::from(value),
             "--out" => a.out = PathBuf::from(value),
+            "--e367-runs" => a.e367_runs = count()?,
+            "--only" if value == "e367" => a.only = Some(value),
+            "--only" => return Err(format!("--only: '{value}': only e367 can be selected")),
             _ => return Err(format!("unknown option '{flag}'; {USAGE}")),
         }
     }

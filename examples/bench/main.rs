@@ -7,9 +7,12 @@
 mod bench;
 #[path = "../common/mod.rs"]
 mod common;
+#[path = "../../tests/bench/e367/mod.rs"]
+mod e367;
 
 mod args;
 mod clients;
+mod e367bench;
 mod idle;
 mod monitor;
 mod poll;
@@ -71,6 +74,24 @@ fn run(a: &args::Args) -> Result<(), String> {
         bin: a.reference.clone(),
         args: Vec::new(),
     };
+    let e367 = e367bench::Opts {
+        runs: a.e367_runs,
+        ghost: a.e367_ghost,
+        bin: a.bin.clone(),
+        reference: a.reference.clone(),
+    };
+    if a.only.is_some() {
+        let rows = e367bench::rows(&e367)?;
+        let context = vec![
+            format!("machine: {machine}"),
+            format!("daemon: {} (release build)", a.bin.display()),
+            E367_CONTEXT.into(),
+        ];
+        return write(
+            a,
+            &table::render("psendurance on the E367 bench", &context, &rows),
+        );
+    }
     let scratch = std::env::temp_dir();
     let mut rows = report::size_rows(
         size::stripped(&a.bin, &scratch),
@@ -90,6 +111,7 @@ fn run(a: &args::Args) -> Result<(), String> {
         a.poll_window,
     )?));
     rows.extend(report::memory_rows(&s));
+    rows.extend(e367bench::rows(&e367)?);
     eprintln!("bench: idle for {:?} (three variants at once)", a.idle);
     for (i, probe) in idle_all(&plain, a.idle)? {
         rows.extend(report::idle_rows(&i, INTERVAL, probe));
@@ -106,16 +128,29 @@ fn run(a: &args::Args) -> Result<(), String> {
         "idle: psendurance `-f` with its defaults (--interval 30, probe every 60 s) \
          plus the variant's option"
             .into(),
+        E367_CONTEXT.into(),
         "figures are noisy when other builds share the machine: compare with the \
          reference column, taken alongside"
             .into(),
     ];
-    let md = table::render("psendurance on the bench", &context, &rows);
+    write(
+        a,
+        &table::render("psendurance on the bench", &context, &rows),
+    )
+}
+
+const E367_CONTEXT: &str = "E367 rows: real ofonod's huawei driver and PPP, psendurance \
+`-f -v --apn internet` (its defaults otherwise), the reference in the same namespace; \
+psendurance: PPP up / DNS+TCP through ppp0, the reference: PPP up only (it sets no \
+address, route or DNS)";
+
+/// Print the table and write its Markdown to `--out`.
+fn write(a: &args::Args, md: &str) -> Result<(), String> {
     println!("{md}");
     if let Some(dir) = a.out.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    std::fs::write(&a.out, &md).map_err(|e| format!("cannot write {}: {e}", a.out.display()))?;
+    std::fs::write(&a.out, md).map_err(|e| format!("cannot write {}: {e}", a.out.display()))?;
     println!("written to {}", a.out.display());
     Ok(())
 }
