@@ -7,7 +7,7 @@
 mod bench;
 #[path = "bench/e367/mod.rs"]
 mod e367;
-#[path = "../examples/demo/on_e367.rs"]
+#[path = "../examples/demo/on_e367/mod.rs"]
 mod on_e367;
 
 use std::collections::BTreeMap;

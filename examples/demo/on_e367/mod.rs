@@ -16,6 +16,12 @@ use crate::e367::E367Bench;
 use crate::e367::harness::dns_a;
 use crate::e367::operator::{BANNER, WEB_PORT};
 
+mod faults;
+mod summary;
+
+use faults::FAULTS;
+pub use summary::{Summary, Tally};
+
 /// As a user runs it: only the APN; every timing is the default.
 pub const DAEMON_ARGS: [&str; 4] = ["-f", "-v", "--apn", "internet"];
 /// A slow fault starts only with this much time left before --duration.
@@ -25,137 +31,6 @@ pub struct Config {
     pub bin: PathBuf,
     pub every: Duration,
     pub duration: Option<Duration>,
-}
-
-struct Fault {
-    name: &'static str,
-    inject: fn(&E367Bench),
-    /// Healed this long after the injection (zero: nothing to heal).
-    hold: Duration,
-    heal: fn(&E367Bench),
-    /// Found only by the data path: a sender runs, it takes a minute or so.
-    slow: bool,
-}
-
-const fn quick(
-    name: &'static str,
-    inject: fn(&E367Bench),
-    hold_ms: u64,
-    heal: fn(&E367Bench),
-) -> Fault {
-    Fault {
-        name,
-        inject,
-        hold: Duration::from_millis(hold_ms),
-        heal,
-        slow: false,
-    }
-}
-
-fn nothing(_: &E367Bench) {}
-
-const FAULTS: [Fault; 10] = [
-    quick(
-        "the network ends PPP (LCP Terminate-Request)",
-        |b| b.dongle().lcp_terminate(),
-        0,
-        nothing,
-    ),
-    quick(
-        "the network deactivates the context (+CGEV: NW DEACT)",
-        |b| b.dongle().network_deactivate(),
-        0,
-        nothing,
-    ),
-    quick(
-        "detached (+CGEV: NW DETACH), attached 1 s later",
-        |b| b.dongle().detach(),
-        1000,
-        |b| b.dongle().attach(),
-    ),
-    quick(
-        "coverage lost (+CREG: 0), back 1 s later",
-        |b| b.dongle().deregister(),
-        1000,
-        |b| {
-            b.dongle().register();
-            b.dongle().attach();
-        },
-    ),
-    quick(
-        "the modem resets (re-enumerates under a new path)",
-        |b| b.dongle().reset(),
-        0,
-        nothing,
-    ),
-    quick(
-        "unplugged, replugged 2 s later",
-        |b| b.dongle().unplug(),
-        2000,
-        |b| b.dongle().replug(),
-    ),
-    quick(
-        "NW DEACT, then the next 2 dials refused (NO CARRIER)",
-        |b| {
-            b.dongle().refuse_dials(2, "NO CARRIER");
-            b.dongle().network_deactivate();
-        },
-        0,
-        nothing,
-    ),
-    quick(
-        "ofonod killed, restarted 1 s later",
-        |b| b.kill_ofono(),
-        1000,
-        |b| b.start_ofono(),
-    ),
-    Fault {
-        name: "ghost: bare NO CARRIER, oFono still says Active (sender running)",
-        inject: |b| b.dongle().drop_carrier(),
-        hold: Duration::ZERO,
-        heal: nothing,
-        slow: true,
-    },
-    Fault {
-        name: "black hole behind a live PPP (sender running)",
-        inject: |b| b.dongle().set_black_hole(true),
-        hold: Duration::ZERO,
-        heal: nothing,
-        slow: true,
-    },
-];
-
-/// Per fault kind, in FAULTS order.
-#[derive(Debug, Default, Clone)]
-pub struct Tally {
-    pub name: &'static str,
-    pub injected: u32,
-    pub recovered: u32,
-    pub worst: Duration,
-}
-
-#[derive(Debug, Default)]
-pub struct Summary {
-    pub kinds: Vec<Tally>,
-    pub interrupted: bool,
-    pub daemon_exit: Option<i32>,
-}
-
-impl Summary {
-    pub fn injected(&self) -> u32 {
-        self.kinds.iter().map(|k| k.injected).sum()
-    }
-    pub fn recovered(&self) -> u32 {
-        self.kinds.iter().map(|k| k.recovered).sum()
-    }
-    pub fn worst(&self) -> Duration {
-        self.kinds.iter().map(|k| k.worst).max().unwrap_or_default()
-    }
-    /// Every fault recovered (one cut short by Ctrl-C aside) and a clean exit.
-    pub fn ok(&self) -> bool {
-        let lost = self.injected() - self.recovered();
-        self.daemon_exit == Some(0) && (lost == 0 || (lost == 1 && self.interrupted))
-    }
 }
 
 struct Demo {
@@ -271,6 +146,7 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Summary {
         cfg.bin.display(),
         DAEMON_ARGS.join(" ")
     );
+    let started = Instant::now();
     let daemon = bench.spawn_daemon(&DAEMON_ARGS);
     let mut d = Demo {
         bench,
@@ -289,12 +165,12 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Summary {
             .collect(),
         ..Summary::default()
     };
-    match d.data_again(0, t0, Duration::from_secs(30)) {
+    match d.data_again(0, started, Duration::from_secs(30)) {
         Ok(t) => {
             let seen = d.look();
             d.say(&format!(
-                "data through ppp0 {} ms after start: {seen}",
-                t.as_millis()
+                "data through ppp0 {:.2} s after psendurance started: {seen}",
+                t.as_secs_f64()
             ));
         }
         Err(e) => d.say(&format!("NO DATA at start: {e}")),
@@ -367,29 +243,6 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Summary {
     d.pump();
     sum.daemon_exit = status.and_then(|s| s.code());
     d.say(&format!("psendurance exited with {:?}", sum.daemon_exit));
-    print_summary(&sum, &d);
+    sum.print(t0);
     sum
-}
-
-fn print_summary(sum: &Summary, d: &Demo) {
-    d.say(&format!(
-        "SUMMARY: {} faults injected, {} recovered, worst {:.2} s{}",
-        sum.injected(),
-        sum.recovered(),
-        sum.worst().as_secs_f64(),
-        if sum.interrupted {
-            " (last one cut short by Ctrl-C)"
-        } else {
-            ""
-        }
-    ));
-    for k in sum.kinds.iter().filter(|k| k.injected > 0) {
-        println!(
-            "    {}/{} recovered, worst {:6.2} s  {}",
-            k.recovered,
-            k.injected,
-            k.worst.as_secs_f64(),
-            k.name
-        );
-    }
 }
