@@ -292,6 +292,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, CliError> {
         usb_reset: !m.opt_present("no-usb-reset"),
         stall_timeout: duration("stall-timeout", defaults.stall_timeout)?,
         last_resort: m.opt_present("last-resort-command"),
+        dns: !m.opt_present("no-dns"),
     };
     let path_or =
         |name: &str, default: &str| PathBuf::from(m.opt_str(name).unwrap_or(default.into()));

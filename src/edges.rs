@@ -6,10 +6,11 @@ use std::os::fd::RawFd;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::cli::EdgeConfig;
+use crate::events::DnsVia;
 use crate::events::{Event, Level, ProbeOutcome, ProbeRequest, Token};
 use crate::keeper::Status;
 use crate::log::emit;
-use crate::netconf::apply::{Applied, apply, recover_resolv_conf, undo};
+use crate::netconf::apply::{Applied, apply, check_dns, move_dns, recover_resolv_conf, undo};
 use crate::netconf::settings::NetSettings;
 use crate::notify::Notifier;
 use crate::probe::{Probe, read_counters};
@@ -21,7 +22,8 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct Edges {
     cfg: EdgeConfig,
-    applied: Option<Applied>,
+    /// What we configured, and from which settings (for `move_dns`).
+    applied: Option<(Applied, NetSettings)>,
     probe: Option<(Token, String, Probe)>,
     last_resort: Option<LastResort>,
     notifier: Option<Notifier>,
@@ -65,17 +67,37 @@ impl Edges {
         }
     }
 
-    pub fn configure(&mut self, net: &NetSettings) {
+    /// Configures the link; its name servers go to the file (or
+    /// resolvconf) unless systemd-resolved takes them (`DnsVia::Resolved`).
+    pub fn configure(&mut self, net: &NetSettings, via: DnsVia) {
         self.unconfigure();
-        let (applied, notes) = apply(net, &self.cfg.net);
+        let mut opts = self.cfg.net.clone();
+        opts.dns &= via == DnsVia::File;
+        let (applied, notes) = apply(net, &opts);
         for (level, line) in notes {
             emit(level, &line);
         }
-        self.applied = Some(applied);
+        self.applied = Some((applied, net.clone()));
+    }
+
+    /// systemd-resolved came or went while the link is up.
+    pub fn move_dns(&mut self, via: DnsVia) {
+        if let Some((applied, net)) = self.applied.as_ref() {
+            for (level, line) in move_dns(applied, net, &self.cfg.net, via == DnsVia::File) {
+                emit(level, &line);
+            }
+        }
+    }
+
+    /// The poll: our resolv.conf rewritten by someone? Put back.
+    pub fn check_dns(&mut self) {
+        if let Some((level, line)) = self.applied.as_ref().and_then(|(a, _)| check_dns(a)) {
+            emit(level, &line);
+        }
     }
 
     pub fn unconfigure(&mut self) {
-        if let Some(applied) = self.applied.take() {
+        if let Some((applied, _)) = self.applied.take() {
             for (level, line) in undo(&applied) {
                 emit(level, &line);
             }
@@ -209,7 +231,7 @@ impl Edges {
         if let Some(lr) = self.last_resort.as_mut() {
             lr.reap();
         }
-        if let Some((level, line)) = self.applied.as_ref().and_then(|a| a.poll_dhcp()) {
+        if let Some((level, line)) = self.applied.as_ref().and_then(|(a, _)| a.poll_dhcp()) {
             emit(level, &line);
         }
         let (_, _, probe) = self.probe.as_mut()?;

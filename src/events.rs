@@ -47,11 +47,44 @@ impl Iface {
     }
 }
 
+/// Other programs on the system bus that matter to us: managers that fight
+/// over the same modem, and systemd-resolved, which takes our name servers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Peer {
+    ModemManager,
+    ConnMan,
+    Resolved,
+}
+
+impl Peer {
+    pub const ALL: [Peer; 3] = [Peer::ModemManager, Peer::ConnMan, Peer::Resolved];
+
+    pub fn bus_name(self) -> &'static str {
+        match self {
+            Peer::ModemManager => "org.freedesktop.ModemManager1",
+            Peer::ConnMan => "net.connman",
+            Peer::Resolved => "org.freedesktop.resolve1",
+        }
+    }
+
+    pub fn from_bus_name(name: &str) -> Option<Peer> {
+        Peer::ALL.into_iter().find(|p| p.bus_name() == name)
+    }
+}
+
 /// A method the keeper wants called.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Method {
     /// `org.freedesktop.DBus.GetNameOwner("org.ofono")`, sent to the bus itself.
     GetOfonoOwner,
+    /// `GetNameOwner` of another program (see `Peer`).
+    GetPeerOwner(Peer),
+    /// systemd-resolved: `SetLinkDNS(ifindex of iface, servers)`.
+    ResolvedSetDns(String, Vec<std::net::IpAddr>),
+    /// systemd-resolved: `SetLinkDefaultRoute(ifindex of iface, true)`.
+    ResolvedDefaultRoute(String),
+    /// systemd-resolved: `RevertLink(ifindex of iface)`.
+    ResolvedRevert(String),
     GetModems,
     GetProperties(Iface),
     SetProperty(Iface, &'static str, Value),
@@ -65,6 +98,13 @@ impl Method {
     pub fn describe(&self) -> String {
         match self {
             Method::GetOfonoOwner => "GetNameOwner(org.ofono)".into(),
+            Method::GetPeerOwner(p) => format!("GetNameOwner({})", p.bus_name()),
+            Method::ResolvedSetDns(i, dns) => {
+                let list: Vec<String> = dns.iter().map(|ip| ip.to_string()).collect();
+                format!("resolve1.SetLinkDNS({i}, [{}])", list.join(", "))
+            }
+            Method::ResolvedDefaultRoute(i) => format!("resolve1.SetLinkDefaultRoute({i}, true)"),
+            Method::ResolvedRevert(i) => format!("resolve1.RevertLink({i})"),
             Method::GetModems => "GetModems".into(),
             Method::GetProperties(i) => format!("{}.GetProperties", short(*i)),
             Method::SetProperty(i, name, v) => match (*name, v) {
@@ -130,6 +170,11 @@ pub enum Signal {
     /// `NameOwnerChanged` for `org.ofono`; empty `new_owner` means it left.
     OfonoOwner {
         new_owner: String,
+    },
+    /// `NameOwnerChanged` for a `Peer`'s name.
+    PeerOwner {
+        peer: Peer,
+        present: bool,
     },
     ModemAdded(String, Props),
     ModemRemoved(String),
@@ -200,6 +245,15 @@ pub enum Event {
     Tick,
 }
 
+/// Where the link's name servers go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DnsVia {
+    /// resolvconf(8) or the resolv.conf file (the edge picks).
+    File,
+    /// systemd-resolved over D-Bus (the keeper makes the calls).
+    Resolved,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
     Error,
@@ -211,8 +265,14 @@ pub enum Level {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     Call(Call),
-    /// Give the active context's interface its address, route and DNS.
-    Configure(crate::netconf::settings::NetSettings),
+    /// Give the active context's interface its address, route and DNS
+    /// (the name servers go to the file unless `DnsVia::Resolved`).
+    Configure(crate::netconf::settings::NetSettings, DnsVia),
+    /// The link stays configured; its name servers move (resolved came or
+    /// went while it was up).
+    MoveDns(DnsVia),
+    /// The poll: is our resolv.conf still there? (Put back if rewritten.)
+    CheckDns,
     /// Undo the last `Configure`.
     Unconfigure,
     Probe(ProbeRequest),

@@ -79,6 +79,7 @@ pub fn status_text(s: &Status, now: Instant, wall: SystemTime) -> String {
     line("tx_bytes", &s.bytes.tx.to_string());
     line("rx_bytes_total", &s.bytes_total.rx.to_string());
     line("tx_bytes_total", &s.bytes_total.tx.to_string());
+    line("conflicts", &s.conflicts.join(","));
     line("pid", &std::process::id().to_string());
     line("updated", &rfc3339(epoch(now, now, wall)));
     out
@@ -154,6 +155,14 @@ pub fn metrics_text(s: &Status, now: Instant, wall: SystemTime) -> String {
             i + 1
         );
     }
+    let _ = writeln!(
+        out,
+        "# HELP psendurance_conflict 1 while another manager of the modem is on the bus\n# TYPE psendurance_conflict gauge"
+    );
+    for name in ["modemmanager", "connman"] {
+        let on = u8::from(s.conflicts.contains(&name));
+        let _ = writeln!(out, "psendurance_conflict{{manager=\"{name}\"}} {on}");
+    }
     out
 }
 
@@ -203,10 +212,12 @@ mod tests {
                 rx: 12_345_678_901,
                 tx: 98_765,
             },
+            conflicts: vec!["modemmanager"],
             ..Status::default()
         };
         let text = status_text(&s, now, wall);
         assert!(text.contains("state=up\n"));
+        assert!(text.contains("\nconflicts=modemmanager\npid="), "{text}");
         assert!(text.contains("operator=Evilstate=down\n"), "{text}");
         assert_eq!(text.lines().filter(|l| l.starts_with("state=")).count(), 1);
         assert!(text.contains("up_since=2026-11-27T13:45:00Z\n"), "{text}");
@@ -218,6 +229,9 @@ mod tests {
         let m = metrics_text(&s, now, wall);
         assert!(m.contains("psendurance_up 1\n"));
         assert!(m.contains("psendurance_recoveries_total{step=\"4\"} 2\n"));
+        assert!(m.contains(
+            "psendurance_conflict{manager=\"modemmanager\"} 1\npsendurance_conflict{manager=\"connman\"} 0\n"
+        ));
         assert!(m.contains(
             "# TYPE psendurance_received_bytes_total counter\npsendurance_received_bytes_total 12345678901\n"
         ));

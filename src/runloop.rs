@@ -200,7 +200,9 @@ fn perform(keeper: &mut Keeper, mut bus: Option<&mut Bus>, edges: &mut Edges) ->
         match action {
             Action::Log(level, line) => emit(level, &line),
             Action::Exit(code) => return Some(code),
-            Action::Configure(net) => edges.configure(&net),
+            Action::Configure(net, via) => edges.configure(&net, via),
+            Action::MoveDns(via) => edges.move_dns(via),
+            Action::CheckDns => edges.check_dns(),
             Action::Unconfigure => edges.unconfigure(),
             Action::Probe(request) => {
                 let now = Instant::now();

@@ -279,15 +279,27 @@ impl Keeper {
             from.1.as_ref().and_then(Value::as_dict),
         );
         self.health.net_from = Some(from);
-        self.unconfigure();
+        // The same settings read back another way (an empty IPv6 dict
+        // that the signal left out, say) must not take a working link
+        // down and up again.
+        if let Ok((net, _)) = &parsed
+            && self.health.net.as_ref() == Some(net)
+        {
+            return;
+        }
+        self.unconfigure(now);
         match parsed {
             Ok((net, warnings)) => {
                 for w in warnings {
                     self.log(Level::Warn, w);
                 }
                 self.teardown.configured(&net.interface);
-                self.out.push_back(Action::Configure(net.clone()));
+                let via = self.dns_via();
+                self.out.push_back(Action::Configure(net.clone(), via));
                 self.health.net = Some(net);
+                if via == crate::events::DnsVia::Resolved {
+                    self.resolved_set(now);
+                }
                 self.read_counters();
                 if self.health.next_probe.is_none() {
                     self.health.next_probe = Some(now + self.cfg.probe_interval);
@@ -298,15 +310,16 @@ impl Keeper {
     }
 
     /// Link down or leaving: undo the network configuration.
-    pub(super) fn unconfigure(&mut self) {
+    pub(super) fn unconfigure(&mut self, now: Instant) {
         if self.health.net.take().is_some() {
             self.out.push_back(Action::Unconfigure);
         }
+        self.resolved_revert(now);
     }
 
-    pub(super) fn link_lost_health(&mut self) {
+    pub(super) fn link_lost_health(&mut self, now: Instant) {
         self.traffic_link_lost();
-        self.unconfigure();
+        self.unconfigure(now);
         self.health.net_from = None;
         self.health.next_probe = None;
         self.health.probe = None;

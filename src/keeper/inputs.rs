@@ -146,7 +146,7 @@ impl Keeper {
                     err.message
                 ),
             );
-            self.exit(1);
+            self.exit(1, now);
             return;
         }
         let path = call.path.clone();
@@ -322,6 +322,8 @@ impl Keeper {
                 name,
                 value,
             } => self.on_property(path, iface, name, value),
+            // Handled before (it needs the time).
+            Signal::PeerOwner { .. } => {}
         }
     }
 
@@ -388,7 +390,9 @@ impl Keeper {
     /// Everything learnt from, and asked of, an oFono instance is void.
     fn forget_ofono_instance(&mut self) {
         self.world.forget_ofono();
-        self.pending.retain(|p| p.method == Method::GetOfonoOwner);
+        // Calls to the bus and to other programs are not oFono's.
+        self.pending
+            .retain(|p| p.method == Method::GetOfonoOwner || super::peers::is_peer_call(&p.method));
         self.context_requested = false;
         self.cycle = None;
         self.ghost = None;
@@ -404,7 +408,12 @@ impl Keeper {
             Method::GetProperties(i) | Method::SetProperty(i, ..) => *i,
             Method::GetContexts | Method::AddContext(_) => Iface::ConnectionManager,
             Method::EnterPin(..) => Iface::SimManager,
-            Method::GetModems | Method::GetOfonoOwner => return,
+            Method::GetModems
+            | Method::GetOfonoOwner
+            | Method::GetPeerOwner(_)
+            | Method::ResolvedSetDns(..)
+            | Method::ResolvedDefaultRoute(_)
+            | Method::ResolvedRevert(_) => return,
         };
         match iface {
             Iface::ConnectionContext => {

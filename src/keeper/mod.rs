@@ -9,9 +9,11 @@ mod backoff;
 mod cause;
 mod datastall;
 mod errors;
+mod fight;
 mod health;
 mod inputs;
 mod model;
+mod peers;
 mod phase;
 mod reconcile;
 mod retries;
@@ -31,7 +33,7 @@ pub use settings::Settings;
 pub use status::{Outage, Status};
 pub use usage::Bytes;
 
-use crate::events::{Action, Call, Event, Iface, Level, Method, Request, Token};
+use crate::events::{Action, Call, Event, Iface, Level, Method, Request, Signal, Token};
 use cause::Cause;
 use model::World;
 use phase::Phase;
@@ -148,6 +150,10 @@ pub struct Keeper {
     outage: Option<Outage>,
     recoveries: [u64; 6],
     published: Option<Status>,
+    /// ModemManager, ConnMan, systemd-resolved on the bus.
+    peers: peers::Peers,
+    /// Deactivations nobody explains (another client?).
+    fight: fight::Fight,
 }
 
 impl Keeper {
@@ -181,6 +187,8 @@ impl Keeper {
             outage: None,
             recoveries: [0; 6],
             published: None,
+            peers: peers::Peers::default(),
+            fight: fight::Fight::default(),
         }
     }
 
@@ -195,8 +203,15 @@ impl Keeper {
             Event::Reply { token, result } => {
                 if let Some(i) = self.pending.iter().position(|p| p.token == token) {
                     let call = self.pending.remove(i);
-                    self.on_reply(call, result, now);
+                    if peers::is_peer_call(&call.method) {
+                        self.on_peer_reply(&call.method, result, now);
+                    } else {
+                        self.on_reply(call, result, now);
+                    }
                 }
+            }
+            Event::Signal(Signal::PeerOwner { peer, present }) => {
+                self.peer_seen(peer, present, now)
             }
             Event::Signal(signal) => self.on_signal(signal),
             Event::Request(request) => self.on_request(request, now),
@@ -218,7 +233,7 @@ impl Keeper {
         if let Some(at) = self.exiting {
             let deactivating = self.pending.iter().any(|p| p.is_mutation());
             if !deactivating || now >= at {
-                self.exit(0);
+                self.exit(0, now);
             }
             return;
         }
@@ -259,6 +274,7 @@ impl Keeper {
         self.pending.clear();
         self.next_poll = now + self.cfg.interval;
         self.call("/", Method::GetOfonoOwner, now);
+        self.ask_peers(now);
     }
 
     fn on_bus_lost(&mut self, now: Instant) {
@@ -291,7 +307,7 @@ impl Keeper {
     fn terminate(&mut self, name: &str, now: Instant) {
         if self.exiting.is_some() {
             self.log(Level::Info, format!("{name} again: exiting now"));
-            self.exit(0);
+            self.exit(0, now);
             return;
         }
         let active = self
@@ -315,7 +331,7 @@ impl Keeper {
             }
             _ => {
                 self.log(Level::Info, format!("{name}: exiting"));
-                self.exit(0);
+                self.exit(0, now);
             }
         }
     }
@@ -326,11 +342,11 @@ impl Keeper {
         self.call_until(path, method, deadline);
     }
 
-    fn exit(&mut self, code: i32) {
+    fn exit(&mut self, code: i32, now: Instant) {
         if !self.done {
             self.done = true;
             self.pending.clear();
-            self.unconfigure();
+            self.unconfigure(now);
             self.out.push_back(Action::Exit(code));
         }
     }
@@ -351,6 +367,7 @@ impl Keeper {
         {
             self.link.stable = true;
             self.retries.clear();
+            self.fight.held();
         }
         if self.connected && now >= self.next_poll {
             self.next_poll = now + self.cfg.interval;
@@ -362,6 +379,10 @@ impl Keeper {
     /// Re-reads what we depend on: signals can be missed (oFono restarts,
     /// modem resets that are never signalled).
     fn poll_state(&mut self, now: Instant) {
+        // Someone may have rewritten resolv.conf since the last poll.
+        if self.cfg.dns && self.health.net.is_some() && self.peers.resolved_link.is_none() {
+            self.out.push_back(Action::CheckDns);
+        }
         if self.world.ofono.is_none() {
             self.read("/", Method::GetOfonoOwner, now);
             return;

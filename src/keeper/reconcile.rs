@@ -416,13 +416,14 @@ impl Keeper {
         let path = self.link.path.clone();
         self.link.losses += 1;
         self.link.since = None;
-        self.link_lost_health();
+        self.link_lost_health(now);
         // A stable link was polled for its context and packet service only:
         // what else we believe may be stale. Read it all now.
         if self.link.stable {
             self.next_poll = now;
         }
         let reason = self.loss_reason.take().unwrap_or(Cause::NotActive);
+        self.watch_fight(&path, &reason, now);
         self.outage = Some(super::Outage {
             start: now,
             end: None,

@@ -39,6 +39,8 @@ pub struct Settings {
     /// A bring-up stuck this long (SIM never ready, registered but never
     /// attached) climbs the ladder.
     pub stall_timeout: Duration,
+    /// Manage the link's name servers (`--no-dns` turns it off).
+    pub dns: bool,
 }
 
 impl Default for Settings {
@@ -67,6 +69,7 @@ impl Default for Settings {
             usb_reset: true,
             last_resort: false,
             stall_timeout: Duration::from_secs(60),
+            dns: true,
         }
     }
 }

@@ -28,6 +28,8 @@ pub struct Status {
     /// Data used: on this connection, and since the daemon started.
     pub bytes: Bytes,
     pub bytes_total: Bytes,
+    /// Other managers of the modem on the bus (`modemmanager`, `connman`).
+    pub conflicts: Vec<&'static str>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -69,6 +71,7 @@ impl Keeper {
             recoveries: self.recoveries,
             bytes: self.usage.connection(),
             bytes_total: self.usage.total(),
+            conflicts: self.peers.conflicts(),
         }
     }
 

@@ -15,6 +15,7 @@ use crate::events::Level;
 use super::Note;
 use super::dhcp;
 use super::resolv::{self, DnsApplied};
+use super::routes;
 use super::settings::{AddrMethod, NetSettings, prefix_len, valid_ifname};
 use super::sys::{self, RouteOp};
 
@@ -143,12 +144,50 @@ pub fn apply(s: &NetSettings, o: &NetOptions) -> (Applied, Vec<Note>) {
                 format!("{iface}: the network gave no name servers; DNS left as it is"),
             ));
         } else {
-            let (dns, note) = resolv::apply(iface, &s.dns, &o.resolv_conf);
+            let (dns, note) = dns_part(iface, s, o);
             a.dns = dns;
             notes.push(note);
         }
     }
     done(a, notes)
+}
+
+/// The name servers, into the file only while our link carries the
+/// default route (resolvconf orders its records by interface itself).
+fn dns_part(iface: &str, s: &NetSettings, o: &NetOptions) -> (Option<DnsApplied>, Note) {
+    let path = &o.resolv_conf;
+    match routes::other_default(iface) {
+        Some(other) if !resolv::uses_resolvconf(path) => {
+            let (dns, note) = resolv::wait(iface, &s.dns, path, &other);
+            (Some(dns), note)
+        }
+        _ => resolv::apply(iface, &s.dns, path),
+    }
+}
+
+/// The poll's look at resolv.conf (see `resolv::check`).
+pub fn check_dns(applied: &Applied) -> Option<Note> {
+    let mut p = applied.parts.borrow_mut();
+    let dns = p.dns.as_mut()?;
+    resolv::check(dns, routes::other_default(&applied.interface).as_deref())
+}
+
+/// Moves the name servers of a configured link into the file (`true`,
+/// systemd-resolved went away) or out of it (`false`, resolved has them).
+pub fn move_dns(applied: &Applied, s: &NetSettings, o: &NetOptions, to_file: bool) -> Vec<Note> {
+    let mut p = applied.parts.borrow_mut();
+    match (to_file, p.dns.take()) {
+        (false, Some(d)) => vec![resolv::undo(d)],
+        (true, None) if o.dns && !s.dns.is_empty() && valid_ifname(&s.interface) => {
+            let (dns, note) = dns_part(&s.interface, s, o);
+            p.dns = dns;
+            vec![note]
+        }
+        (_, kept) => {
+            p.dns = kept;
+            Vec::new()
+        }
+    }
 }
 
 /// Takes back what `apply` did, newest first; leaves `applied` empty, so a

@@ -8,6 +8,7 @@
 pub mod apply;
 mod dhcp;
 mod resolv;
+mod routes;
 pub mod settings;
 mod sys;
 #[cfg(test)]

@@ -36,13 +36,28 @@ pub enum Previous {
 #[derive(Debug)]
 pub enum DnsApplied {
     /// A record `<iface>.psendurance` given to resolvconf.
-    Resolvconf { program: PathBuf, record: String },
-    File {
-        path: PathBuf,
-        previous: Previous,
-        /// What we wrote: if the file changed since, someone else owns it now.
-        written: Vec<u8>,
+    Resolvconf {
+        program: PathBuf,
+        record: String,
     },
+    File(FileDns),
+}
+
+/// Our name servers for the file: in place, or waiting for our link to
+/// carry the default route.
+#[derive(Debug)]
+pub struct FileDns {
+    path: PathBuf,
+    iface: String,
+    /// `10.0.0.1, 10.0.0.2`, for log lines.
+    list: String,
+    /// What we write: if the file holds something else, someone rewrote it.
+    ours: Vec<u8>,
+    /// What was there before our first write, while ours is in place: what
+    /// comes back at the end (a rewriter's version never replaces it).
+    previous: Option<Previous>,
+    /// A failed write was said once; quiet until one works again.
+    failing: bool,
 }
 
 pub fn backup_path(path: &Path) -> PathBuf {
@@ -60,6 +75,11 @@ fn content(iface: &str, dns: &[IpAddr]) -> Vec<u8> {
     s.into_bytes()
 }
 
+/// Whether the name servers go through resolvconf(8) rather than the file.
+pub fn uses_resolvconf(path: &Path) -> bool {
+    resolvconf(path).is_some()
+}
+
 /// resolvconf manages /etc/resolv.conf only: a different path means the
 /// operator wants that file written (and tests never reach the system's).
 fn resolvconf(path: &Path) -> Option<PathBuf> {
@@ -72,12 +92,15 @@ fn resolvconf(path: &Path) -> Option<PathBuf> {
         .find(|p| fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
 }
 
-pub fn apply(iface: &str, dns: &[IpAddr], path: &Path) -> (Option<DnsApplied>, Note) {
-    let list = dns
-        .iter()
-        .map(|ip| ip.to_string())
+fn listed(dns: &[IpAddr]) -> String {
+    dns.iter()
+        .map(IpAddr::to_string)
         .collect::<Vec<_>>()
-        .join(", ");
+        .join(", ")
+}
+
+pub fn apply(iface: &str, dns: &[IpAddr], path: &Path) -> (Option<DnsApplied>, Note) {
+    let list = listed(dns);
     let bytes = content(iface, dns);
     if let Some(program) = resolvconf(path) {
         let record = format!("{iface}.psendurance");
@@ -95,25 +118,115 @@ pub fn apply(iface: &str, dns: &[IpAddr], path: &Path) -> (Option<DnsApplied>, N
             ),
         };
     }
-    match replace(path, &bytes) {
-        Ok(previous) => (
-            Some(DnsApplied::File {
-                path: path.to_path_buf(),
-                previous,
-                written: bytes,
-            }),
-            (
-                Level::Info,
-                format!("{iface}: name servers {list} ({})", path.display()),
-            ),
+    let mut f = FileDns {
+        path: path.to_path_buf(),
+        iface: iface.to_string(),
+        list,
+        ours: bytes,
+        previous: None,
+        failing: false,
+    };
+    let note = f.put_ours();
+    (Some(DnsApplied::File(f)), note)
+}
+
+/// Our servers for the file, not written yet: another link holds the
+/// default route (`other`, for the log), so its name servers stay.
+pub fn wait(iface: &str, dns: &[IpAddr], path: &Path, other: &str) -> (DnsApplied, Note) {
+    let f = FileDns {
+        path: path.to_path_buf(),
+        iface: iface.to_string(),
+        list: listed(dns),
+        ours: content(iface, dns),
+        previous: None,
+        failing: false,
+    };
+    let note = (
+        Level::Info,
+        format!(
+            "{iface}: {other} holds the default route; {} left as it is until ours does",
+            path.display()
         ),
-        Err(e) => (
-            None,
-            (
-                Level::Error,
-                format!("{iface}: cannot write {}: {e}", path.display()),
-            ),
-        ),
+    );
+    (DnsApplied::File(f), note)
+}
+
+impl FileDns {
+    /// Writes ours, keeping what was there (first write only).
+    fn put_ours(&mut self) -> Note {
+        let (iface, shown) = (&self.iface, self.path.display());
+        match replace(&self.path, &self.ours) {
+            Ok(previous) => {
+                self.previous = Some(previous);
+                self.failing = false;
+                (
+                    Level::Info,
+                    format!("{iface}: name servers {} ({shown})", self.list),
+                )
+            }
+            Err(e) => {
+                self.failing = true;
+                (Level::Error, format!("{iface}: cannot write {shown}: {e}"))
+            }
+        }
+    }
+}
+
+/// The poll's look at the file. `other`: another link that holds the
+/// default route now (`None`: ours does). Puts our servers back over a
+/// rewrite, writes them once our link carries the default route, gives the
+/// file back once another link does. A note when something was done.
+pub fn check(d: &mut DnsApplied, other: Option<&str>) -> Option<Note> {
+    let DnsApplied::File(f) = d else {
+        return None; // resolvconf merges records itself
+    };
+    match (&f.previous, other) {
+        (None, None) => {
+            let was_failing = f.failing;
+            let (level, line) = f.put_ours();
+            (level != Level::Error || !was_failing).then_some((level, line))
+        }
+        (None, Some(_)) => None,
+        (Some(_), Some(other)) => {
+            let (level, line) = give_back(f);
+            Some((
+                level,
+                format!("{other} holds the default route now; {line}"),
+            ))
+        }
+        (Some(previous), None) => {
+            if fs::read(&f.path).ok().as_deref() == Some(&f.ours[..]) {
+                return None;
+            }
+            let mode = match previous {
+                Previous::File { mode, .. } => *mode,
+                _ => 0o644,
+            };
+            // Only ours is written: the backup keeps the original.
+            match write_atomic(&f.path, &f.ours, mode) {
+                Ok(()) => {
+                    f.failing = false;
+                    Some((
+                        Level::Warn,
+                        format!(
+                            "{} rewritten by another program; putting our name servers back",
+                            f.path.display()
+                        ),
+                    ))
+                }
+                Err(_) if f.failing => None,
+                Err(e) => {
+                    f.failing = true;
+                    Some((
+                        Level::Error,
+                        format!(
+                            "{} rewritten by another program; cannot put our name servers back: {e}",
+                            f.path.display()
+                        ),
+                    ))
+                }
+            }
+        }
     }
 }
 
@@ -123,34 +236,44 @@ pub fn undo(d: DnsApplied) -> Note {
             Ok(()) => (Level::Info, format!("name servers of {record} removed")),
             Err(e) => (Level::Error, format!("resolvconf -d {record} failed: {e}")),
         },
-        DnsApplied::File {
-            path,
-            previous,
-            written,
-        } => {
-            let shown = path.display();
-            let backup = backup_path(&path);
-            if fs::read(&path).ok().as_deref() != Some(&written[..]) {
-                // Someone (a DHCP client, an admin) replaced it after us.
-                let _ = fs::remove_file(&backup);
-                return (
-                    Level::Warn,
-                    format!("{shown} was changed by someone else; left as is"),
-                );
-            }
-            match put(&path, &previous) {
-                Ok(()) => {
-                    let _ = fs::remove_file(&backup);
-                    (Level::Info, format!("{shown} restored"))
-                }
-                Err(e) => (
-                    Level::Error,
-                    format!(
-                        "cannot restore {shown}: {e} (backup kept at {})",
-                        backup.display()
-                    ),
+        DnsApplied::File(mut f) => give_back(&mut f),
+    }
+}
+
+/// Puts back what was there before our first write, unless someone
+/// replaced ours since (then theirs is newer: it stays).
+fn give_back(f: &mut FileDns) -> Note {
+    let shown = f.path.display();
+    let Some(previous) = f.previous.take() else {
+        return (
+            Level::Debug,
+            format!("{shown}: our name servers were never written"),
+        );
+    };
+    let backup = backup_path(&f.path);
+    if fs::read(&f.path).ok().as_deref() != Some(&f.ours[..]) {
+        // Someone (a DHCP client, an admin) replaced it after us.
+        let _ = fs::remove_file(&backup);
+        return (
+            Level::Warn,
+            format!("{shown} was changed by someone else; left as is"),
+        );
+    }
+    match put(&f.path, &previous) {
+        Ok(()) => {
+            let _ = fs::remove_file(&backup);
+            (Level::Info, format!("{shown} restored"))
+        }
+        Err(e) => {
+            // Keep trying at the next give-back (undo).
+            f.previous = Some(previous);
+            (
+                Level::Error,
+                format!(
+                    "cannot restore {shown}: {e} (backup kept at {})",
+                    backup.display()
                 ),
-            }
+            )
         }
     }
 }

@@ -2,6 +2,9 @@
 //! replies and signals back into keeper events. No decisions here.
 
 pub mod decode;
+mod resolved;
+#[cfg(test)]
+mod resolved_bus;
 #[cfg(test)]
 mod tests;
 
@@ -10,15 +13,19 @@ use dbus::arg::{ArgType, Variant};
 use dbus::message::MessageType;
 use dbus::strings::{BusName, Interface, Member};
 
-use crate::events::{CallError, Iface, Method, Reply, Signal};
+use crate::events::{CallError, Iface, Method, Peer, Reply, Signal};
 use crate::value::Value;
 
 pub const SERVICE: &str = "org.ofono";
 
-/// Match rules: everything oFono signals, and its comings and goings.
-pub const MATCH_RULES: [&str; 2] = [
+/// Match rules: everything oFono signals, and the comings and goings of
+/// oFono and of the peers (`Peer`): other modem managers, systemd-resolved.
+pub const MATCH_RULES: [&str; 5] = [
     "type='signal',sender='org.ofono'",
     "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.ofono'",
+    "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.freedesktop.ModemManager1'",
+    "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='net.connman'",
+    "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.freedesktop.resolve1'",
 ];
 
 /// Builds the message for a call; `Err` if a path from the bus is malformed.
@@ -31,6 +38,17 @@ pub fn message(path: &str, method: &Method) -> Result<Message, CallError> {
             "org.freedesktop.DBus",
             "GetNameOwner",
         ),
+        Method::GetPeerOwner(_) => (
+            "org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "GetNameOwner",
+        ),
+        Method::ResolvedSetDns(..)
+        | Method::ResolvedDefaultRoute(_)
+        | Method::ResolvedRevert(_) => {
+            return resolved::message(method).map_err(bad);
+        }
         Method::GetModems => (SERVICE, "/", Iface::Manager.name(), "GetModems"),
         Method::GetProperties(i) => (SERVICE, path, i.name(), "GetProperties"),
         Method::SetProperty(i, ..) => (SERVICE, path, i.name(), "SetProperty"),
@@ -52,6 +70,7 @@ pub fn message(path: &str, method: &Method) -> Result<Message, CallError> {
     );
     Ok(match method {
         Method::GetOfonoOwner => msg.append1(SERVICE),
+        Method::GetPeerOwner(peer) => msg.append1(peer.bus_name()),
         Method::SetProperty(_, name, Value::Bool(b)) => msg.append2(*name, Variant(*b)),
         Method::SetProperty(_, name, Value::Str(s)) => msg.append2(*name, Variant(s.as_str())),
         Method::SetProperty(_, name, v) => {
@@ -70,11 +89,17 @@ pub fn reply(msg: &Message, method: &Method) -> Result<Reply, CallError> {
     }
     let mut it = msg.iter_init();
     let decoded = match method {
-        Method::GetOfonoOwner => decode::string(&mut it).map(Reply::Owner),
+        Method::GetOfonoOwner | Method::GetPeerOwner(_) => {
+            decode::string(&mut it).map(Reply::Owner)
+        }
         Method::GetModems | Method::GetContexts => decode::objects(&mut it).map(Reply::Objects),
         Method::GetProperties(_) => decode::props(&mut it).map(Reply::Props),
         Method::AddContext(_) => decode::string(&mut it).map(Reply::Path),
-        Method::SetProperty(..) | Method::EnterPin(..) => Some(Reply::Empty),
+        Method::SetProperty(..)
+        | Method::EnterPin(..)
+        | Method::ResolvedSetDns(..)
+        | Method::ResolvedDefaultRoute(_)
+        | Method::ResolvedRevert(_) => Some(Reply::Empty),
     };
     decoded.ok_or_else(|| {
         let sig = signature_of(msg);
@@ -101,12 +126,17 @@ pub fn signal(msg: &Message) -> Option<Signal> {
     it.next();
     match (&*iface, &*member) {
         ("org.freedesktop.DBus", "NameOwnerChanged") => {
-            if first.as_deref() != Some(SERVICE) {
-                return None;
-            }
+            let name = first?;
             it.next();
             let new_owner = decode::string(&mut it)?;
-            Some(Signal::OfonoOwner { new_owner })
+            if name == SERVICE {
+                return Some(Signal::OfonoOwner { new_owner });
+            }
+            let peer = Peer::from_bus_name(&name)?;
+            Some(Signal::PeerOwner {
+                peer,
+                present: !new_owner.is_empty(),
+            })
         }
         ("org.ofono.Manager", "ModemAdded") => {
             Some(Signal::ModemAdded(first?, decode::props(&mut it)?))

@@ -6,7 +6,7 @@ use dbus::Message;
 use dbus::arg::{RefArg, Variant};
 
 use super::{message, reply, signal};
-use crate::events::{Iface, Method, Reply, Signal};
+use crate::events::{Iface, Method, Peer, Reply, Signal};
 use crate::value::Value;
 
 fn call() -> Message {
@@ -129,6 +129,77 @@ fn decodes_property_changed_and_name_owner_changed() {
     .unwrap()
     .append3("org.example", "", ":1.9");
     assert_eq!(signal(&other), None);
+    let mm = Message::new_signal(
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus",
+        "NameOwnerChanged",
+    )
+    .unwrap()
+    .append3("org.freedesktop.ModemManager1", "", ":1.9");
+    assert_eq!(
+        signal(&mm),
+        Some(Signal::PeerOwner {
+            peer: Peer::ModemManager,
+            present: true
+        })
+    );
+    let connman_gone = Message::new_signal(
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus",
+        "NameOwnerChanged",
+    )
+    .unwrap()
+    .append3("net.connman", ":1.3", "");
+    assert_eq!(
+        signal(&connman_gone),
+        Some(Signal::PeerOwner {
+            peer: Peer::ConnMan,
+            present: false
+        })
+    );
+}
+
+#[test]
+fn resolved_calls_carry_the_interface_index_and_address_families() {
+    let dns = vec![
+        "10.0.0.53".parse().unwrap(),
+        "2001:db8::53".parse().unwrap(),
+    ];
+    let msg = message("/", &Method::ResolvedSetDns("lo".into(), dns)).unwrap();
+    assert_eq!(
+        msg.destination().unwrap().to_string(),
+        "org.freedesktop.resolve1"
+    );
+    assert_eq!(msg.path().unwrap().to_string(), "/org/freedesktop/resolve1");
+    assert_eq!(
+        &*msg.interface().unwrap(),
+        "org.freedesktop.resolve1.Manager"
+    );
+    assert_eq!(&*msg.member().unwrap(), "SetLinkDNS");
+    let (index, addrs): (i32, Vec<(i32, Vec<u8>)>) = msg.read2().unwrap();
+    assert_eq!(index, 1, "lo is interface 1");
+    assert_eq!(
+        addrs,
+        [
+            (libc::AF_INET, vec![10, 0, 0, 53]),
+            (
+                libc::AF_INET6,
+                vec![0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53]
+            )
+        ]
+    );
+    let msg = message("/", &Method::ResolvedDefaultRoute("lo".into())).unwrap();
+    assert_eq!(msg.read2::<i32, bool>().unwrap(), (1, true));
+    let msg = message("/", &Method::ResolvedRevert("lo".into())).unwrap();
+    assert_eq!(&*msg.member().unwrap(), "RevertLink");
+    // An interface that is gone (the link went with it) cannot be sent.
+    let gone = message("/", &Method::ResolvedRevert("ppp77".into())).unwrap_err();
+    assert!(gone.message.contains("no interface ppp77"), "{gone:?}");
+    let hostile = message("/", &Method::ResolvedRevert("../x".into())).unwrap_err();
+    assert!(
+        hostile.message.contains("invalid interface name"),
+        "{hostile:?}"
+    );
 }
 
 #[test]

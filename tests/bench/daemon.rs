@@ -15,6 +15,8 @@ use super::procs;
 struct Lines {
     lines: Mutex<Vec<(Instant, String)>>,
     grew: Condvar,
+    /// Readers (stderr, stdout) that reached end of file.
+    ended: std::sync::atomic::AtomicU32,
 }
 
 /// How to run the daemon (beyond its arguments).
@@ -126,8 +128,29 @@ impl Daemon {
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         if self.exit.is_none() {
             self.exit = procs::wait_exit(&mut self.child, timeout);
+            if self.exit.is_some() {
+                self.drain();
+            }
         }
         self.exit
+    }
+
+    /// After the exit: until both pipes are read to the end (the reader
+    /// threads may lag behind the exit on a loaded machine), at most 5 s.
+    fn drain(&self) {
+        use std::sync::atomic::Ordering;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut g = self.out.lines.lock().unwrap_or_else(|p| p.into_inner());
+        while self.out.ended.load(Ordering::Acquire) < 2 {
+            let now = Instant::now();
+            if now >= deadline {
+                return;
+            }
+            g = match self.out.grew.wait_timeout(g, deadline - now) {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            };
+        }
     }
 
     pub fn is_running(&mut self) -> bool {
@@ -189,5 +212,8 @@ fn spawn_reader(
                 .push((now, line));
             out.grew.notify_all();
         }
+        out.ended.fetch_add(1, std::sync::atomic::Ordering::Release);
+        let _g = out.lines.lock().unwrap_or_else(|p| p.into_inner());
+        out.grew.notify_all();
     });
 }

@@ -24,10 +24,12 @@ pub mod harness;
 pub mod modem;
 pub mod modemsim;
 pub mod ofono;
+pub mod peer;
 pub mod procs;
 
 pub use bus::BusPolicy;
 pub use daemon::{Daemon, DaemonSpec};
 pub use harness::{Bench, BenchOptions};
 pub use modemsim::{AtLine, Dir, ModemSim, SimConfig};
+pub use peer::StandIn;
 pub use procs::ensure_prereqs;

@@ -11,6 +11,7 @@ mod faults;
 mod ladder;
 mod netconf;
 mod pace;
+mod peers;
 mod restart;
 mod service;
 mod status;

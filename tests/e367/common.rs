@@ -73,6 +73,13 @@ pub fn recovers(
     );
     let took = t0.elapsed();
     eprintln!("{what}: data flows again {took:?} after it healed");
+    if std::env::var_os("E367_TIMELINE").is_some() {
+        for (at, line) in d.lines().into_iter().filter(|(at, _)| *at >= t0) {
+            if !line.contains(": call ") {
+                eprintln!("  +{:7.3}s {line}", (at - t0).as_secs_f64());
+            }
+        }
+    }
     took
 }
 

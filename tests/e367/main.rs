@@ -12,6 +12,7 @@ mod bringup;
 mod common;
 mod device;
 mod dial;
+mod dns;
 mod firmware;
 mod flap;
 mod ghost;

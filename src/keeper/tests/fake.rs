@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use crate::events::{Call, CallError, Iface, Method, Reply, Signal};
+use crate::events::{Call, CallError, Iface, Method, Peer, Reply, Signal};
 use crate::value::{Props, Value, props};
 
 pub const MODEM: &str = "/m";
@@ -81,6 +81,10 @@ pub struct Fake {
     /// `Settings.Interface` of an active context: `ppp0` as on a PPP
     /// dongle, `dummy0` as with oFono's phonesim driver.
     pub interface: &'static str,
+    /// Other programs that own their name on the bus.
+    pub peers: Vec<Peer>,
+    /// The bus answers questions about them with this error instead.
+    pub peer_error: Option<&'static str>,
 }
 
 impl Default for Fake {
@@ -120,6 +124,8 @@ impl Default for Fake {
             signals: Vec::new(),
             log: Vec::new(),
             interface: "ppp0",
+            peers: Vec::new(),
+            peer_error: None,
         }
     }
 }
@@ -252,6 +258,27 @@ impl Fake {
     /// Answers a call; `None` means oFono never answers it.
     pub fn answer(&mut self, call: &Call, now: Instant) -> Option<Result<Reply, CallError>> {
         self.log.push(call.clone());
+        match &call.method {
+            Method::GetPeerOwner(_) if self.peer_error.is_some() => {
+                return Some(err(self.peer_error.unwrap_or_default()));
+            }
+            Method::GetPeerOwner(peer) if self.peers.contains(peer) => {
+                return Some(Ok(Reply::Owner(":1.9".into())));
+            }
+            Method::GetPeerOwner(_) => {
+                return Some(err("org.freedesktop.DBus.Error.NameHasNoOwner"));
+            }
+            Method::ResolvedSetDns(..)
+            | Method::ResolvedDefaultRoute(_)
+            | Method::ResolvedRevert(_) => {
+                return Some(if self.peers.contains(&Peer::Resolved) {
+                    Ok(Reply::Empty)
+                } else {
+                    err("org.freedesktop.DBus.Error.ServiceUnknown")
+                });
+            }
+            _ => {}
+        }
         if call.method == Method::GetOfonoOwner {
             return Some(if self.present {
                 Ok(Reply::Owner(self.owner.clone()))

@@ -6,6 +6,7 @@ mod properties;
 mod stories;
 mod stories_health;
 mod stories_pace;
+mod stories_peers;
 mod stories_ppp;
 mod stories_setup;
 mod stories_stall;

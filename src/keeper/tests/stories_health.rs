@@ -28,7 +28,7 @@ fn configured(s: &Story) -> Vec<String> {
     s.edge
         .iter()
         .filter_map(|(_, a)| match a {
-            Action::Configure(n) => Some(format!("configure {}", n.interface)),
+            Action::Configure(n, _) => Some(format!("configure {}", n.interface)),
             Action::Unconfigure => Some("unconfigure".into()),
             _ => None,
         })
@@ -53,10 +53,10 @@ fn fail_probes(s: &mut Story, n: usize) {
 fn the_active_context_is_configured_and_unconfigured_when_lost() {
     let mut s = up();
     assert_eq!(configured(&s), ["configure ppp0"]);
-    let Some((_, Action::Configure(net))) = s
+    let Some((_, Action::Configure(net, _))) = s
         .edge
         .iter()
-        .find(|(_, a)| matches!(a, Action::Configure(_)))
+        .find(|(_, a)| matches!(a, Action::Configure(..)))
     else {
         unreachable!()
     };

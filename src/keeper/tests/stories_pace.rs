@@ -313,7 +313,7 @@ fn settings_read_before_ppp_is_up_never_configure_the_link() {
         .edge
         .iter()
         .filter_map(|(_, a)| match a {
-            crate::events::Action::Configure(net) => Some(format!("{:?}", net.method)),
+            crate::events::Action::Configure(net, _) => Some(format!("{:?}", net.method)),
             _ => None,
         })
         .collect();

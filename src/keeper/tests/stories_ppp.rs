@@ -99,3 +99,24 @@ fn refused_credentials_are_named_once_as_the_likely_cause() {
         plain.log_text()
     );
 }
+
+#[test]
+fn the_same_settings_read_back_differently_do_not_reconfigure_the_link() {
+    let mut s = up();
+    let unconfigures = |s: &Story| {
+        s.edge
+            .iter()
+            .filter(|(_, a)| matches!(a, crate::events::Action::Unconfigure))
+            .count()
+    };
+    let before = unconfigures(&s);
+    // A read of the context shows an empty IPv6.Settings the signals left out.
+    s.signal(Signal::PropertyChanged {
+        path: CTX.into(),
+        iface: Iface::ConnectionContext,
+        name: "IPv6.Settings".into(),
+        value: Value::Dict(crate::value::Props::new()),
+    });
+    s.run_until(2.0);
+    assert_eq!(unconfigures(&s), before, "{}", s.log_text());
+}

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::TempDir;
 use crate::events::Level;
 use crate::netconf::Note;
-use crate::netconf::apply::{NetOptions, apply, undo};
+use crate::netconf::apply::{NetOptions, apply, check_dns, move_dns, undo};
 use crate::netconf::settings::{AddrMethod, NetSettings, from_props};
 use crate::netconf::testns::{fresh_netns, ip};
 use crate::value::{Value, props};
@@ -359,4 +359,90 @@ fn missing_interface_is_reported_not_fatal() {
     );
     undo(&a);
     assert!(!dir.0.join("resolv.conf").exists());
+}
+
+/// A second link (Wi-Fi, say) with its own default route.
+fn other_link(metric: &str) {
+    ip(&[
+        "link",
+        "add",
+        "wlan9",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "wlan9peer",
+    ]);
+    ip(&["link", "set", "wlan9", "up"]);
+    ip(&["link", "set", "wlan9peer", "up"]);
+    ip(&["route", "add", "default", "dev", "wlan9", "metric", metric]);
+}
+
+#[test]
+fn name_servers_follow_the_default_route() {
+    let dir = setup("dns_follows_route");
+    let o = options(&dir); // our route: metric 50
+    let wifi = b"nameserver 192.168.1.1\n".to_vec();
+    fs::write(&o.resolv_conf, &wifi).unwrap();
+    other_link("20");
+
+    let (a, notes) = apply(&dongle(&[]), &o);
+    no_errors(&notes);
+    assert!(
+        notes
+            .iter()
+            .any(|(_, l)| l.contains("wlan9 (metric 20) holds the default route")),
+        "{notes:#?}"
+    );
+    assert_eq!(fs::read(&o.resolv_conf).unwrap(), wifi, "left alone");
+    assert_eq!(check_dns(&a), None);
+
+    ip(&["route", "del", "default", "dev", "wlan9"]);
+    let note = check_dns(&a).expect("ours go in");
+    assert!(
+        note.1.contains("name servers 10.11.12.13, 10.11.12.14"),
+        "{note:?}"
+    );
+    let ours = fs::read(&o.resolv_conf).unwrap();
+    assert_ne!(ours, wifi);
+
+    // A higher metric does not win; a rewrite is put back.
+    ip(&["route", "add", "default", "dev", "wlan9", "metric", "600"]);
+    fs::write(&o.resolv_conf, "nameserver 192.168.1.1\n# rewritten\n").unwrap();
+    let note = check_dns(&a).expect("put back");
+    assert!(note.1.contains("putting our name servers back"), "{note:?}");
+    assert_eq!(fs::read(&o.resolv_conf).unwrap(), ours);
+
+    let notes = undo(&a);
+    no_errors(&notes);
+    assert_eq!(
+        fs::read(&o.resolv_conf).unwrap(),
+        wifi,
+        "the original is back"
+    );
+}
+
+#[test]
+fn name_servers_move_out_of_the_file_and_back() {
+    let dir = setup("dns_moves");
+    let o = options(&dir);
+    let before = b"nameserver 192.168.1.1\n".to_vec();
+    fs::write(&o.resolv_conf, &before).unwrap();
+    let net = dongle(&[]);
+    let (a, _) = apply(&net, &o);
+    assert_ne!(fs::read(&o.resolv_conf).unwrap(), before);
+
+    // systemd-resolved took them: the file is restored.
+    no_errors(&move_dns(&a, &net, &o, false));
+    assert_eq!(fs::read(&o.resolv_conf).unwrap(), before);
+    assert_eq!(check_dns(&a), None, "nothing of ours to check");
+    // resolved went away: back into the file.
+    no_errors(&move_dns(&a, &net, &o, true));
+    assert!(
+        fs::read_to_string(&o.resolv_conf)
+            .unwrap()
+            .contains("10.11.12.13")
+    );
+    undo(&a);
+    assert_eq!(fs::read(&o.resolv_conf).unwrap(), before);
 }

@@ -2,6 +2,7 @@
 //! and runs each test in its own network namespace (see `testns`).
 
 mod apply;
+mod poll;
 mod resolv;
 mod settings;
 

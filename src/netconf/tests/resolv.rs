@@ -157,3 +157,72 @@ fn nothing_to_recover() {
     fs::write(&path, "nameserver 192.168.1.1\n").unwrap();
     assert_eq!(resolv::recover(&path), None);
 }
+
+#[test]
+fn a_rewrite_is_undone_at_the_check_and_the_original_still_comes_back() {
+    let dir = TempDir::new();
+    let path = dir.0.join("resolv.conf");
+    let original = b"# the admin's\nnameserver 192.168.1.1\n".to_vec();
+    fs::write(&path, &original).unwrap();
+    let (applied, _) = resolv::apply("ppp0", &servers(), &path);
+    let mut applied = applied.unwrap();
+    let ours = fs::read(&path).unwrap();
+    assert_eq!(resolv::check(&mut applied, None), None, "nothing to do");
+
+    for rewrite in [
+        "nameserver 192.168.8.1\n",
+        "# NetworkManager\nnameserver 1.1.1.1\n",
+    ] {
+        fs::write(&path, rewrite).unwrap();
+        let note = resolv::check(&mut applied, None).expect("a note for the rewrite");
+        assert_eq!(note.0, Level::Warn);
+        assert!(
+            note.1
+                .ends_with("rewritten by another program; putting our name servers back"),
+            "{note:?}"
+        );
+        assert_eq!(fs::read(&path).unwrap(), ours);
+        assert_eq!(resolv::check(&mut applied, None), None, "once per rewrite");
+        assert_eq!(fs::read(backup_path(&path)).unwrap(), original);
+    }
+    let note = resolv::undo(applied);
+    assert_eq!(note.0, Level::Info, "{note:?}");
+    assert_eq!(fs::read(&path).unwrap(), original);
+    assert!(!backup_path(&path).exists());
+}
+
+#[test]
+fn the_file_waits_while_another_link_holds_the_default_route() {
+    let dir = TempDir::new();
+    let path = dir.0.join("resolv.conf");
+    let wifi = b"nameserver 192.168.1.1\n".to_vec();
+    fs::write(&path, &wifi).unwrap();
+    let (mut d, note) = resolv::wait("ppp0", &servers(), &path, "wlan0 (metric 600)");
+    assert!(
+        note.1
+            .contains("wlan0 (metric 600) holds the default route"),
+        "{note:?}"
+    );
+    assert_eq!(fs::read(&path).unwrap(), wifi);
+    assert_eq!(resolv::check(&mut d, Some("wlan0 (metric 600)")), None);
+    assert_eq!(fs::read(&path).unwrap(), wifi);
+
+    // Wi-Fi gone: ours go in, with the file of that moment as the backup.
+    let note = resolv::check(&mut d, None).expect("written");
+    assert_eq!(note.0, Level::Info, "{note:?}");
+    assert_eq!(nameserver_lines(&path)[0], "nameserver 10.11.12.13");
+    assert_eq!(fs::read(backup_path(&path)).unwrap(), wifi);
+
+    // Wi-Fi back: the file is given back at once.
+    let note = resolv::check(&mut d, Some("wlan0 (metric 600)")).expect("restored");
+    assert!(
+        note.1
+            .starts_with("wlan0 (metric 600) holds the default route now;"),
+        "{note:?}"
+    );
+    assert_eq!(fs::read(&path).unwrap(), wifi);
+    assert!(!backup_path(&path).exists());
+    let note = resolv::undo(d);
+    assert_eq!(note.0, Level::Debug, "nothing left to undo: {note:?}");
+    assert_eq!(fs::read(&path).unwrap(), wifi);
+}

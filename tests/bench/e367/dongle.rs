@@ -42,7 +42,17 @@ pub struct Line {
 /// How the data port is used.
 enum Data {
     Command,
-    Ppp { cid: u32, peer: Box<Peer> },
+    /// `CONNECT` sent; the network's PPP starts once oFono's does (its
+    /// first frame), so that no frame of ours is lost while oFono is still
+    /// taking `CONNECT` in, which would cost a 3 s restart timer.
+    Dialled {
+        cid: u32,
+        cfg: PeerConfig,
+    },
+    Ppp {
+        cid: u32,
+        peer: Box<Peer>,
+    },
 }
 
 struct Ports {
@@ -85,6 +95,9 @@ pub struct World {
     pub ppp_events: Vec<(Instant, Event)>,
     ports: Option<Ports>,
     next: Option<Enumeration>,
+    ticks: u64,
+    /// Left because its USB device was de-authorized: comes back on "1".
+    deauthorized: bool,
     tun: Tun,
     config: PathBuf,
     sysroot: PathBuf,
@@ -129,6 +142,8 @@ impl Dongle {
             ppp_events: Vec::new(),
             ports: None,
             next: None,
+            ticks: 0,
+            deauthorized: false,
             tun,
             config: config.to_path_buf(),
             sysroot: sysroot.to_path_buf(),
@@ -279,7 +294,7 @@ impl Dongle {
     pub fn ports_closed(&self) {
         let mut w = self.world();
         if let Some(p) = w.ports.as_mut()
-            && let Data::Ppp { cid, .. } = p.data
+            && let Data::Ppp { cid, .. } | Data::Dialled { cid, .. } = p.data
         {
             p.data = Data::Command;
             p.modem_buf.clear();
@@ -316,12 +331,15 @@ impl Dongle {
         }
     }
 
-    /// The SIM is back: `^SIMST: 1`; oFono will not read it again by
-    /// itself (only a power cycle of the modem does).
+    /// The SIM is back: `^SIMST: 1`, and the firmware searches and
+    /// registers again by itself (`+CREG: 1`); oFono does not read the SIM
+    /// again (the same card, the same IMSI).
     pub fn insert_sim(&self) {
         let mut w = self.world();
         w.modem.sim_present = true;
-        w.unsolicited(&["^SIMST: 1".to_string()]);
+        let mut lines = vec!["^SIMST: 1".to_string()];
+        lines.extend(w.modem.creg_unsolicited());
+        w.unsolicited(&lines);
     }
 
     /// The firmware hangs: no port answers until the USB device is
@@ -453,8 +471,9 @@ impl World {
     /// `NO CARRIER` on the data port, which is back in command mode.
     fn end_session(&mut self, by_lcp: bool) {
         let Some(p) = self.ports.as_mut() else { return };
-        let Data::Ppp { cid, .. } = p.data else {
-            return;
+        let cid = match p.data {
+            Data::Ppp { cid, .. } | Data::Dialled { cid, .. } => cid,
+            Data::Command => return,
         };
         p.data = Data::Command;
         p.modem_buf.clear();
@@ -513,10 +532,7 @@ impl World {
                 peer_ip: SUBSCRIBER,
                 dns: [DNS1, DNS2],
             };
-            p.data = Data::Ppp {
-                cid,
-                peer: Box::new(Peer::new(cfg, now)),
-            };
+            p.data = Data::Dialled { cid, cfg };
         }
     }
 
@@ -531,7 +547,9 @@ impl World {
             Some(Enumeration::Arrive(t)) if now >= t => self.arrive(),
             _ => {}
         }
-        if self.wedged {
+        // The daemon's USB reset works on any dongle; looked at every 50 ms.
+        self.ticks += 1;
+        if self.wedged || self.ticks.is_multiple_of(10) {
             self.watch_authorized();
         }
         let Some(p) = self.ports.as_mut() else { return };
@@ -553,6 +571,12 @@ impl World {
                     peer.receive(&modem_in, now);
                 }
             }
+            Data::Dialled { cid, cfg } if !modem_in.is_empty() => {
+                let mut peer = Box::new(Peer::new(cfg.clone(), now));
+                peer.receive(&modem_in, now);
+                p.data = Data::Ppp { cid: *cid, peer };
+            }
+            Data::Dialled { .. } => {}
         }
         for l in pcui_lines {
             self.command(Port::Pcui, l, now);
@@ -618,12 +642,11 @@ impl World {
     fn watch_authorized(&mut self) {
         let flag = std::fs::read_to_string(self.authorized_path()).unwrap_or_default();
         if flag.trim() == "0" && self.ports.is_some() {
+            self.deauthorized = true;
             self.leave(false);
-        } else if flag.trim() == "1" && self.ports.is_none() && self.next.is_none() {
-            if self.plugged {
-                // Still leaving: wait for it.
-                return;
-            }
+        } else if flag.trim() == "1" && self.deauthorized && self.next.is_none() && !self.plugged {
+            // Gone for good only after it has left (not while leaving).
+            self.deauthorized = false;
             self.arrive();
         }
     }
