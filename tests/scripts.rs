@@ -1,14 +1,21 @@
 //! The deployment scripts in scripts/ against the real bench: the SysV init
 //! script runs the daemon until the modem has an active context, the D-Bus
 //! policy is what lets the unprivileged user in, and install.sh puts files
-//! where they belong and takes exactly those away again.
+//! where they belong and takes exactly those away again; the demo behind
+//! demo.sh recovers from every fault it injects.
 
 mod bench;
+#[path = "bench/e367/mod.rs"]
+mod e367;
+#[path = "../examples/demo/on_e367/mod.rs"]
+mod on_e367;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use bench::{Bench, BenchOptions, BusPolicy, DaemonSpec};
@@ -993,4 +1000,19 @@ fn install_sh_over_ssh_copies_runs_and_cleans_up() {
     );
     ok(run(&["--root", root_s, "--uninstall", "pi@raspberrypi"]));
     assert!(snapshot(&root).is_empty(), "{:?}", snapshot(&root).keys());
+}
+
+/// scripts/demo.sh's default run, short: on the E367 bench every fault it
+/// injects is followed by data through ppp0, and the daemon exits 0.
+#[test]
+fn demo_on_the_e367_bench_recovers_from_every_fault() {
+    let cfg = on_e367::Config {
+        bin: daemon_bin(),
+        every: Duration::from_secs(1),
+        duration: Some(Duration::from_secs(25)),
+    };
+    let sum = on_e367::run(&cfg, Arc::new(AtomicBool::new(false)));
+    assert!(sum.injected() >= 3, "{sum:?}");
+    assert_eq!(sum.recovered(), sum.injected(), "{sum:?}");
+    assert!(sum.ok(), "daemon exit {:?}: {sum:?}", sum.daemon_exit);
 }

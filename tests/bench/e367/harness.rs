@@ -352,7 +352,7 @@ impl Drop for Sender {
 }
 
 /// One A query over UDP; the first address in the answer.
-fn dns_a(server: SocketAddr, name: &str) -> Result<std::net::Ipv4Addr, String> {
+pub fn dns_a(server: SocketAddr, name: &str) -> Result<std::net::Ipv4Addr, String> {
     let sock = UdpSocket::bind("0.0.0.0:0").map_err(|e| format!("bind: {e}"))?;
     // Short: a lost query is retried by the caller, and the time to data
     // flowing is measured in these steps.

@@ -1,17 +1,14 @@
-//! The README's "see it work": real ofonod on a private bus, a simulated
-//! modem, psendurance in the foreground, and a different fault every few
-//! seconds, each recovery timed at the modem. Run it with scripts/demo.sh.
+//! The demo on the phonesim bench (`--phonesim`): real ofonod on a private
+//! bus with its phonesim driver, an AT modem simulator over TCP, and each
+//! recovery timed at the modem (a context active again), not through data.
 
-#[path = "../tests/bench/mod.rs"]
-mod bench;
-
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use bench::{Bench, BenchOptions, Daemon};
+use crate::bench::{Bench, BenchOptions, Daemon};
 
 struct Demo {
     bench: Bench,
@@ -109,63 +106,10 @@ const FAULTS: [Fault; 8] = [
     }),
 ];
 
-struct Args {
-    duration: Option<f64>,
-    every: f64,
-    bin: PathBuf,
-}
-
-fn args() -> Result<Args, String> {
-    let default_bin = std::env::current_exe()
-        .ok()
-        .and_then(|p| Some(p.parent()?.parent()?.join("psendurance")))
-        .unwrap_or_else(|| PathBuf::from("target/debug/psendurance"));
-    let mut out = Args {
-        duration: None,
-        every: 4.0,
-        bin: default_bin,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
-        let number = |v: String| {
-            v.parse::<f64>()
-                .ok()
-                .filter(|n| *n > 0.0)
-                .ok_or(format!("{flag}: '{v}' is not a positive number of seconds"))
-        };
-        match flag.as_str() {
-            "--duration" => out.duration = Some(number(value()?)?),
-            "--every" => out.every = number(value()?)?,
-            "--bin" => out.bin = PathBuf::from(value()?),
-            _ => {
-                return Err(format!(
-                    "unknown option '{flag}'; use --duration SECS, --every SECS, --bin PATH"
-                ));
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn main() -> ExitCode {
-    let args = match args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("demo: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        if let Err(e) = signal_hook::flag::register(sig, Arc::clone(&stop)) {
-            eprintln!("demo: cannot handle signals: {e}");
-            return ExitCode::from(1);
-        }
-    }
+pub fn run(duration: Option<f64>, every: f64, bin: &Path, stop: Arc<AtomicBool>) -> ExitCode {
     let t0 = Instant::now();
     let bench = Bench::start_with(BenchOptions {
-        daemon_bin: Some(args.bin.clone()),
+        daemon_bin: Some(bin.to_path_buf()),
         ..BenchOptions::default()
     });
     println!(
@@ -181,7 +125,7 @@ fn main() -> ExitCode {
     println!(
         "[{:7.3}] demo: starting {} {}",
         t0.elapsed().as_secs_f64(),
-        args.bin.display(),
+        bin.display(),
         daemon_args.join(" ")
     );
     let daemon = bench.spawn_daemon(&daemon_args);
@@ -191,7 +135,7 @@ fn main() -> ExitCode {
         t0,
         shown: 0,
         stop,
-        until: args.duration.map(|d| t0 + Duration::from_secs_f64(d)),
+        until: duration.map(|d| t0 + Duration::from_secs_f64(d)),
     };
     let bound = Duration::from_secs(30);
     match demo.recovered(0, bound) {
@@ -203,7 +147,7 @@ fn main() -> ExitCode {
     }
     let mut missed = 0;
     'faults: for (name, fault) in FAULTS.iter().cycle() {
-        if !demo.pause(args.every) {
+        if !demo.pause(every) {
             break 'faults;
         }
         let before = demo.bench.sim().activation_count();
