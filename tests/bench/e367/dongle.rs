@@ -292,17 +292,7 @@ impl Dongle {
     /// oFono closed the ports (it died): DTR drops and a data call ends
     /// without a word, as a modem hangs up on DTR.
     pub fn ports_closed(&self) {
-        let mut w = self.world();
-        if let Some(p) = w.ports.as_mut()
-            && let Data::Ppp { cid, .. } | Data::Dialled { cid, .. } = p.data
-        {
-            p.data = Data::Command;
-            p.modem_buf.clear();
-            p.pcui_buf.clear();
-            if let Some(pdp) = w.modem.contexts.get_mut(&cid) {
-                pdp.active = false;
-            }
-        }
+        self.world().call_dropped();
     }
 
     /// Dials get no answer (`false` ends it; the hung dial stays unanswered).
@@ -379,6 +369,19 @@ impl Drop for Dongle {
 }
 
 impl World {
+    /// The data call ends without a word (DTR dropped, radio off).
+    fn call_dropped(&mut self) {
+        if let Some(p) = self.ports.as_mut()
+            && let Data::Ppp { cid, .. } | Data::Dialled { cid, .. } = p.data
+        {
+            p.data = Data::Command;
+            p.modem_buf.clear();
+            if let Some(pdp) = self.modem.contexts.get_mut(&cid) {
+                pdp.active = false;
+            }
+        }
+    }
+
     pub fn link_up(&self) -> bool {
         matches!(
             self.ports.as_ref().map(|p| &p.data),
@@ -500,6 +503,12 @@ impl World {
             text: line.clone(),
         });
         let answer = at::handle(&mut self.modem, &mut self.dial, port, &line);
+        // Radio off (oFono powering the modem down, or offline): a data
+        // call does not survive it, and oFono reopens the data port in
+        // command mode afterwards.
+        if self.modem.cfun != 1 {
+            self.call_dropped();
+        }
         let (lines, connect) = match answer {
             Answer::Reply(l) => (l, None),
             Answer::Silence => return,
