@@ -99,25 +99,27 @@ pub fn apply(s: &NetSettings, o: &NetOptions) -> (Applied, Vec<Note>) {
         notes.push((Level::Error, format!("invalid interface name {iface:?}")));
         return done(a, notes);
     }
+    let mut missing = false;
     match sys::set_up(iface) {
         Ok(true) => notes.push((Level::Info, format!("{iface}: brought up"))),
         Ok(false) => {}
-        // oFono removed it already: the network ended the link at once (a
-        // deactivation racing PPP's IPCP). Not a fault of ours; the loss
-        // follows, and the next link is configured anew.
+        // Not there: oFono removed it already (the network ended the link
+        // while PPP's IPCP came up; the loss follows) or never made one
+        // (phonesim). Address and route cannot go on it: one warning, not
+        // an error for each. A DHCP client may still wait for it.
         Err(e) if e.raw_os_error() == Some(libc::ENODEV) => {
+            missing = true;
             notes.push((
                 Level::Warn,
-                format!("{iface}: gone before it could be configured (link lost at once)"),
+                format!("{iface}: no such interface (gone already?); address and route skipped"),
             ));
-            return done(a, notes);
         }
         Err(e) => notes.push((Level::Error, format!("{iface}: cannot bring it up: {e}"))),
     }
     if s.method == AddrMethod::Dhcp && o.address {
         a.dhcp = dhcp_part(iface, o, &mut notes);
     }
-    if let Some(v4) = &s.ipv4 {
+    if let Some(v4) = s.ipv4.as_ref().filter(|_| !missing) {
         if o.address {
             a.addr4 = addr4(iface, v4.address, v4.netmask, &mut notes);
         }
@@ -132,7 +134,7 @@ pub fn apply(s: &NetSettings, o: &NetOptions) -> (Applied, Vec<Note>) {
             );
         }
     }
-    if let Some(v6) = &s.ipv6 {
+    if let Some(v6) = s.ipv6.as_ref().filter(|_| !missing) {
         if o.address {
             a.addr6 = addr6(iface, v6.address, v6.prefix, &mut notes);
         }

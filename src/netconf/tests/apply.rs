@@ -99,29 +99,30 @@ fn ppp_dongle_address_device_route_dns_and_undo() {
 }
 
 #[test]
-fn an_interface_gone_already_is_a_warning_and_nothing_is_touched() {
-    // The network ended the session while oFono's IPCP came up: ppp0 is
-    // gone when its settings arrive.
-    let dir = setup("gone_already");
+fn a_missing_interface_is_one_warning_and_no_address_or_route() {
+    // The network ended the session while oFono's IPCP came up (ppp0 is
+    // gone when its settings arrive), or the driver makes none (phonesim).
+    let dir = setup("missing");
     let o = options(&dir);
-    ip(&["link", "del", IFACE]);
-    let before = b"nameserver 192.168.1.1\n".to_vec();
-    fs::write(&o.resolv_conf, &before).unwrap();
-    let (a, notes) = apply(&dongle(&[]), &o);
-    assert_eq!(notes.len(), 1, "{notes:#?}");
-    assert_eq!(notes[0].0, Level::Warn);
+    let mut s = dongle(&[]);
+    s.interface = "ppp7".into();
+    let (a, notes) = apply(&s, &o);
+    assert!(!notes.iter().any(|(l, _)| *l == Level::Error), "{notes:#?}");
+    let warnings: Vec<_> = notes.iter().filter(|(l, _)| *l == Level::Warn).collect();
+    assert_eq!(warnings.len(), 1, "{notes:#?}");
     assert!(
-        notes[0]
-            .1
-            .contains("ppp9: gone before it could be configured"),
+        warnings[0].1.contains("ppp7: no such interface"),
         "{notes:#?}"
     );
-    assert_eq!(
-        fs::read(&o.resolv_conf).unwrap(),
-        before,
-        "name servers left alone"
+    assert!(
+        !notes
+            .iter()
+            .any(|(_, n)| n.contains("address 10.64") || n.contains("route metric"))
     );
-    assert!(a.is_empty());
+    // Name servers as before (undone with the loss that follows).
+    assert!(dir.0.join("resolv.conf").exists());
+    undo(&a);
+    assert!(!dir.0.join("resolv.conf").exists());
 }
 
 #[test]
