@@ -246,6 +246,40 @@ fn round(secs: f64) -> f64 {
 }
 
 /// Settings with short, round numbers for stories.
+/// Up on the usual PPP dongle (`ppp0`).
+pub fn up() -> Story {
+    up_on("ppp0")
+}
+
+/// Up with the context on `iface` (`dummy0`: oFono's phonesim driver,
+/// whose context a detach leaves active and which has no PPP to close;
+/// see stories_ppp.rs).
+pub fn up_on(iface: &'static str) -> Story {
+    let fake = Fake {
+        interface: iface,
+        ..Fake::default()
+    };
+    let mut s = Story::with(settings(), fake);
+    s.run_until(1.0);
+    assert!(
+        s.fake.active(fake::CTX),
+        "not up at start:\n{}",
+        s.log_text()
+    );
+    s
+}
+
+/// The network deactivates the context (`Active=false` signalled).
+pub fn network_deactivates(s: &mut Story) {
+    s.fake.contexts[0].active = false;
+    s.signal(crate::events::Signal::PropertyChanged {
+        path: fake::CTX.into(),
+        iface: crate::events::Iface::ConnectionContext,
+        name: "Active".into(),
+        value: crate::value::Value::Bool(false),
+    });
+}
+
 pub fn settings() -> Settings {
     Settings {
         interval: Duration::from_secs(30),

@@ -3,25 +3,8 @@
 use std::time::Duration;
 
 use super::fake::{CTX, MODEM};
-use super::{Fake, Story, settings};
+use super::{Fake, Story, settings, up, up_on};
 use crate::events::{Event, Level, Reply, Request, Signal};
-
-fn up() -> Story {
-    up_on("ppp0")
-}
-
-/// Up with the context on `iface` (`dummy0`: oFono's phonesim driver,
-/// whose context a detach leaves active and which has no PPP to close).
-fn up_on(iface: &'static str) -> Story {
-    let fake = Fake {
-        interface: iface,
-        ..Fake::default()
-    };
-    let mut s = Story::with(settings(), fake);
-    s.run_until(1.0);
-    assert!(s.fake.active(CTX), "not up at start:\n{}", s.log_text());
-    s
-}
 
 #[test]
 fn cold_start_powers_then_onlines_then_activates() {

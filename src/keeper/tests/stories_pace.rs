@@ -4,28 +4,11 @@
 //! off to the cap.
 
 use super::fake::{CTX, MODEM};
-use super::{Fake, Story, settings};
+use super::{Fake, Story, network_deactivates, settings, up, up_on};
 use crate::events::{Iface, Signal};
 use crate::value::Value;
 
 type Fault = fn(&mut Story);
-
-fn up() -> Story {
-    up_on("ppp0")
-}
-
-/// `dummy0`: oFono's phonesim driver, with no PPP whose teardown a
-/// re-activation after a detach must wait out (see stories_ppp.rs).
-fn up_on(iface: &'static str) -> Story {
-    let fake = Fake {
-        interface: iface,
-        ..Fake::default()
-    };
-    let mut s = Story::with(settings(), fake);
-    s.run_until(1.0);
-    assert!(s.fake.active(CTX), "not up at start:\n{}", s.log_text());
-    s
-}
 
 /// Injects `fault` every `gap` seconds, ten times, and checks that each time
 /// the link is back within 0.1 s (simulated) of the fault healing.
@@ -105,16 +88,6 @@ fn netreg_status(status: &str) -> Signal {
         name: "Status".into(),
         value: Value::Str(status.into()),
     }
-}
-
-fn network_deactivates(s: &mut Story) {
-    s.fake.contexts[0].active = false;
-    s.signal(Signal::PropertyChanged {
-        path: CTX.into(),
-        iface: Iface::ConnectionContext,
-        name: "Active".into(),
-        value: Value::Bool(false),
-    });
 }
 
 #[test]

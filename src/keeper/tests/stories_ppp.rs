@@ -4,16 +4,9 @@
 //! waits out the teardown; losses reported after it do not wait.
 
 use super::fake::CTX;
-use super::{Fake, Story, settings};
+use super::{Fake, Story, network_deactivates, settings, up};
 use crate::events::{Iface, Signal};
 use crate::value::Value;
-
-fn up() -> Story {
-    let mut s = Story::new(settings());
-    s.run_until(1.0);
-    assert!(s.fake.active(CTX), "not up at start:\n{}", s.log_text());
-    s
-}
 
 #[test]
 fn after_a_detach_on_ppp_the_activation_waits_out_ofonos_teardown() {
@@ -47,13 +40,7 @@ fn a_network_deactivation_on_ppp_is_re_activated_at_once() {
     let mut s = up();
     let before = s.fake.activations.len();
     s.run_until(2.0);
-    s.fake.contexts[0].active = false;
-    s.signal(Signal::PropertyChanged {
-        path: CTX.into(),
-        iface: Iface::ConnectionContext,
-        name: "Active".into(),
-        value: Value::Bool(false),
-    });
+    network_deactivates(&mut s);
     s.run_until(2.01);
     assert_eq!(s.fake.activations.len(), before + 1, "{}", s.log_text());
 }

@@ -199,13 +199,7 @@ impl Dongle {
     pub fn lcp_terminate(&self) {
         let now = Instant::now();
         let mut w = self.world();
-        if let Some(Ports {
-            data: Data::Ppp { peer, .. },
-            ..
-        }) = w.ports.as_mut()
-        {
-            peer.terminate(now);
-        }
+        w.terminate_session(now);
     }
 
     /// The network deactivates the PDP context: `+CGEV: NW DEACT` on Pcui.
@@ -259,13 +253,7 @@ impl Dongle {
         let mut lines: Vec<String> = w.modem.creg_unsolicited().into_iter().collect();
         lines.extend(w.modem.cgreg_unsolicited());
         w.unsolicited(&lines);
-        if let Some(Ports {
-            data: Data::Ppp { peer, .. },
-            ..
-        }) = w.ports.as_mut()
-        {
-            peer.terminate(now);
-        }
+        w.terminate_session(now);
     }
 
     /// Coverage back: `+CREG: 1`.
@@ -312,13 +300,7 @@ impl Dongle {
         lines.extend(w.modem.creg_unsolicited());
         lines.extend(w.modem.cgreg_unsolicited());
         w.unsolicited(&lines);
-        if let Some(Ports {
-            data: Data::Ppp { peer, .. },
-            ..
-        }) = w.ports.as_mut()
-        {
-            peer.terminate(now);
-        }
+        w.terminate_session(now);
     }
 
     /// The SIM is back: `^SIMST: 1`, and the firmware searches and
@@ -369,6 +351,18 @@ impl Drop for Dongle {
 }
 
 impl World {
+    /// The modem's (the network's) PPP ends the session with a
+    /// Terminate-Request; `NO CARRIER` follows the exchange.
+    fn terminate_session(&mut self, now: Instant) {
+        if let Some(Ports {
+            data: Data::Ppp { peer, .. },
+            ..
+        }) = self.ports.as_mut()
+        {
+            peer.terminate(now);
+        }
+    }
+
     /// The data call ends without a word (DTR dropped, radio off).
     fn call_dropped(&mut self) {
         if let Some(p) = self.ports.as_mut()
