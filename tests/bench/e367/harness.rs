@@ -36,7 +36,7 @@ pub struct E367Bench {
     keep: bool,
 }
 
-/// The plugin, built once per test binary into its own dir.
+/// The plugin, built by gcc for each bench into its dir.
 fn plugin(dir: &Path) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bench/e367/plugin/e367bench.c");
     let out = dir.join("e367bench.so");
