@@ -8,7 +8,6 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::cli::EdgeConfig;
 use crate::events::DnsVia;
 use crate::events::{Event, Level, ProbeOutcome, ProbeRequest, Token};
-use crate::keeper::Status;
 use crate::log::emit;
 use crate::netconf::apply::{Applied, apply, check_dns, move_dns, recover_resolv_conf, undo};
 use crate::netconf::settings::NetSettings;
@@ -16,6 +15,7 @@ use crate::notify::Notifier;
 use crate::probe::{Probe, read_counters};
 use crate::recovery::{LastResort, authorize};
 use crate::report;
+use crate::status::Status;
 
 /// How long one probe may wait for its answer.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -284,7 +284,7 @@ impl Drop for Edges {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keeper::Bytes;
+    use crate::status::Bytes;
 
     #[test]
     fn byte_counts_alone_are_written_at_once_anything_else_settles() {

@@ -286,7 +286,7 @@ pub enum Action {
     /// Run the user's last-resort command, if its budget allows (step 6).
     LastResort,
     /// The state changed: rewrite the status file (and metrics).
-    Publish(Box<crate::keeper::Status>),
+    Publish(Box<crate::status::Status>),
     Log(Level, String),
     Exit(i32),
 }

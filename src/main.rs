@@ -15,6 +15,7 @@ mod recovery;
 mod report;
 mod runloop;
 mod signals;
+mod status;
 mod value;
 
 use std::process::ExitCode;

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::keeper::Status;
+use crate::status::Status;
 
 /// Seconds since the epoch of a monotonic instant (via the clock now).
 fn epoch(at: Instant, now: Instant, wall: SystemTime) -> u64 {
@@ -68,7 +68,7 @@ pub fn status_text(s: &Status, now: Instant, wall: SystemTime) -> String {
         "last_outage_end",
         &outage.and_then(|o| o.end).map(time).unwrap_or_default(),
     );
-    line("last_outage_cause", outage.map_or("", |o| o.cause.as_str()));
+    line("last_outage_cause", outage.map_or("", |o| o.cause.token()));
     line("activations", &s.activations.to_string());
     line("failures", &s.failures.to_string());
     line("losses", &s.losses.to_string());
@@ -183,7 +183,7 @@ pub fn replace(path: &Path, text: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keeper::{Bytes, Outage};
+    use crate::status::{Bytes, Cause, Outage};
     use std::time::Duration;
 
     #[test]
@@ -204,7 +204,7 @@ mod tests {
             last_outage: Some(Outage {
                 start: now - Duration::from_secs(20),
                 end: Some(now - Duration::from_secs(9)),
-                cause: "packet service detached".into(),
+                cause: Cause::Detached,
             }),
             recoveries: [1, 0, 0, 2, 0, 0],
             bytes: Bytes { rx: 5092, tx: 6420 },
@@ -222,7 +222,7 @@ mod tests {
         assert_eq!(text.lines().filter(|l| l.starts_with("state=")).count(), 1);
         assert!(text.contains("up_since=2026-11-27T13:45:00Z\n"), "{text}");
         assert!(text.contains("last_outage_start=2026-11-27T13:44:49Z\n"));
-        assert!(text.contains("last_outage_cause=packet service detached\n"));
+        assert!(text.contains("last_outage_cause=detached\n"));
         assert!(text.contains("recoveries_step4=2\n"));
         assert!(text.contains("\nrx_bytes=5092\ntx_bytes=6420\n"), "{text}");
         assert!(text.contains("\nrx_bytes_total=12345678901\ntx_bytes_total=98765\n"));

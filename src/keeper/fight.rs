@@ -6,10 +6,11 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use super::cause::Cause;
+use super::Keeper;
+use super::calls::{ACTIVATE, Change, is_activation};
 use super::retries::Layer;
-use super::{Keeper, Step};
-use crate::events::{Iface, Level, Peer};
+use crate::events::{Level, Peer};
+use crate::status::Cause;
 
 /// This many such losses within `WINDOW` make a fight.
 pub const LOSSES: usize = 3;
@@ -58,7 +59,7 @@ impl Keeper {
             .as_ref()
             .and_then(|n| n.str("Status"))
             .is_none_or(|s| s == "registered" || s == "roaming");
-        let healthy = self.floor == Layer::Attached && registered;
+        let healthy = self.floor.level() == Layer::Attached && registered;
         if !inactive || !healthy || self.deactivating_ourselves(path) {
             return;
         }
@@ -82,16 +83,11 @@ impl Keeper {
     /// A deactivation of `path` we asked for (a recovery step, or its
     /// reply still on the way), or a layer we lowered ourselves.
     fn deactivating_ourselves(&self, path: &str) -> bool {
-        let asked = self.pending.iter().any(|p| {
-            p.path == path
-                && Step::of(&p.method) == Some(Step::Set(Iface::ConnectionContext, "Active"))
-                && !p.is_activation()
+        let asked = self.calls.any(|p| {
+            p.path == path && Change::of(&p.method) == Some(ACTIVATE) && !is_activation(&p.method)
         });
-        let recent = self
-            .own_deactivation
-            .as_ref()
-            .is_some_and(|(p, _)| p == path);
-        asked || recent || self.lowered_by_us || self.cycle.is_some()
+        let recent = self.teardown.ours(path);
+        asked || recent || self.floor.lowered_by_us() || self.ladder.turning_off().is_some()
     }
 }
 

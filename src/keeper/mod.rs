@@ -4,191 +4,116 @@
 //! lines and an exit come out (`poll_output`); `poll_timeout` says when the
 //! keeper next needs a `Tick`. No clock reads and no I/O happen here, so every
 //! field story is a fast unit test (see `tests/`).
+//!
+//! The state is cut by owner: sub-machines with private fields and their
+//! own deadlines (`Calls`, `Link`, `Ladder`, `Prober`, `Teardown`, `Floor`,
+//! `Net`, `Usage`, `Peers`, `Fight`), combined through one timer table
+//! (`timers`). The files of `impl Keeper` are the glue between them.
 
 mod backoff;
-mod cause;
+mod calls;
+mod climb;
 mod datastall;
+mod decide;
 mod errors;
 mod fight;
-mod health;
-mod inputs;
+mod floor;
+mod ladder;
+mod link;
 mod model;
+mod netcfg;
 mod peers;
 mod phase;
+mod poll;
+mod prober;
+mod probing;
 mod reconcile;
+mod replies;
 mod retries;
 mod settings;
-mod status;
+mod signals;
+mod snapshot;
 mod teardown;
 #[cfg(test)]
 pub(crate) mod tests;
+mod timers;
 mod traffic;
 mod usage;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-pub use health::ProbeMode;
+pub use prober::ProbeMode;
 pub use settings::Settings;
-pub use status::{Outage, Status};
-pub use usage::Bytes;
 
-use crate::events::{Action, Call, Event, Iface, Level, Method, Request, Signal, Token};
-use cause::Cause;
+use crate::events::{Action, Event, Iface, Level, Method, Request, Signal};
+use crate::status::{Cause, Status};
+use calls::{ACTIVATE, Calls};
+use floor::Floor;
+use ladder::Ladder;
+use link::Link;
 use model::World;
+use netcfg::Net;
 use phase::Phase;
-use retries::{Layer, Retries};
+use prober::Prober;
 
 /// How long a deactivation on exit may take before we leave anyway.
 const EXIT_DEACTIVATE_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// A call we made and still await.
-#[derive(Clone, Debug)]
-struct Pending {
-    token: Token,
-    path: String,
-    method: Method,
-    deadline: Instant,
-}
-
-impl Pending {
-    fn is_mutation(&self) -> bool {
-        Step::of(&self.method).is_some()
-    }
-
-    fn is_activation(&self) -> bool {
-        matches!(
-            &self.method,
-            Method::SetProperty(Iface::ConnectionContext, "Active", v) if v.as_bool() == Some(true)
-        )
-    }
-}
-
-/// A kind of change we ask oFono for; backoff holds apply per step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Step {
-    Set(Iface, &'static str),
-    AddContext,
-    EnterPin,
-}
-
-impl Step {
-    fn of(method: &Method) -> Option<Step> {
-        match method {
-            Method::SetProperty(iface, name, _) => Some(Step::Set(*iface, name)),
-            Method::AddContext(_) => Some(Step::AddContext),
-            Method::EnterPin(..) => Some(Step::EnterPin),
-            _ => None,
-        }
-    }
-}
-
-/// The step whose backoff guards the operator against a tight loop.
-const ACTIVATE: Step = Step::Set(Iface::ConnectionContext, "Active");
-
-/// What a recovery step turns off and lets the ladder turn on again.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Cycle {
-    Context,
-    PacketService,
-    Radio,
-    Modem,
-}
-
-/// Whether the context is up, since when, and counters for the status line.
-#[derive(Clone, Debug, Default)]
-struct Link {
-    up: bool,
-    /// The context that is (or was last) up, for the loss line.
-    path: String,
-    since: Option<Instant>,
-    stable: bool,
-    activations: u64,
-    failures: u64,
-    losses: u64,
-}
 
 pub struct Keeper {
     cfg: Settings,
     world: World,
     out: VecDeque<Action>,
-    next_token: Token,
-    pending: Vec<Pending>,
-    /// Backoff per step and object (see `retries`).
-    retries: Retries,
+    calls: Calls,
     /// How far up the modem stood at the last look, to notice it falling.
-    floor: Layer,
-    /// We turned a layer off ourselves (a recovery step): its fall resets
-    /// nothing until the modem stands attached again.
-    lowered_by_us: bool,
-    /// Our own deactivation of a context, and when: oFono signals it before
-    /// its PPP teardown ends, so the next activation may fail for a moment.
-    own_deactivation: Option<(String, Instant)>,
-    next_poll: Instant,
-    connected: bool,
-    phase: Option<Phase>,
+    floor: Floor,
     link: Link,
-    /// Why the link went down, for the log line that reports the loss.
-    loss_reason: Option<Cause>,
-    /// A context still `Active` after the packet service was lost.
-    ghost: Option<String>,
-    /// Something to turn off, so that the ladder turns it on again.
-    cycle: Option<Cycle>,
-    health: health::Health,
-    /// oFono's PPP still closing after a detach: no activation yet.
+    net: Net,
+    ladder: Ladder,
+    prober: Prober,
+    /// oFono's PPP still closing: no activation yet.
     teardown: teardown::Teardown,
     /// Data used, from the interface's counters.
     usage: usage::Usage,
-    /// Sending into silence, from the same counters.
-    datastall: datastall::DataStall,
+    /// ModemManager, ConnMan, systemd-resolved on the bus.
+    peers: peers::Peers,
+    /// Deactivations nobody explains (another client?).
+    fight: fight::Fight,
+    phase: Option<Phase>,
+    connected: bool,
+    next_poll: Instant,
     pin_rejected: bool,
     context_requested: bool,
     /// Set once we are leaving: the instant we leave at the latest.
     exiting: Option<Instant>,
     done: bool,
-    /// The last outage (start, end, cause), for the status file.
-    outage: Option<Outage>,
-    recoveries: [u64; 6],
     published: Option<Status>,
-    /// ModemManager, ConnMan, systemd-resolved on the bus.
-    peers: peers::Peers,
-    /// Deactivations nobody explains (another client?).
-    fight: fight::Fight,
 }
 
 impl Keeper {
     pub fn new(cfg: Settings, now: Instant) -> Keeper {
-        let retries = Retries::new(cfg.retry_min, cfg.retry_max);
         Keeper {
             next_poll: now + cfg.interval,
+            calls: Calls::new(cfg.retry_min, cfg.retry_max),
+            link: Link::new(cfg.stable),
+            ladder: Ladder::new(&cfg),
+            prober: Prober::new(&cfg),
             cfg,
             world: World::default(),
             out: VecDeque::new(),
-            next_token: 1,
-            pending: Vec::new(),
-            retries,
-            floor: Layer::Down,
-            lowered_by_us: false,
-            own_deactivation: None,
-            connected: false,
-            phase: None,
-            link: Link::default(),
-            loss_reason: None,
-            ghost: None,
-            cycle: None,
-            health: health::Health::default(),
+            floor: Floor::new(),
+            net: Net::default(),
             teardown: teardown::Teardown::default(),
             usage: usage::Usage::default(),
-            datastall: datastall::DataStall::default(),
+            peers: peers::Peers::default(),
+            fight: fight::Fight::default(),
+            phase: None,
+            connected: false,
             pin_rejected: false,
             context_requested: false,
             exiting: None,
             done: false,
-            outage: None,
-            recoveries: [0; 6],
             published: None,
-            peers: peers::Peers::default(),
-            fight: fight::Fight::default(),
         }
     }
 
@@ -201,8 +126,7 @@ impl Keeper {
             Event::BusConnected => self.on_bus_connected(now),
             Event::BusLost => self.on_bus_lost(now),
             Event::Reply { token, result } => {
-                if let Some(i) = self.pending.iter().position(|p| p.token == token) {
-                    let call = self.pending.remove(i);
+                if let Some(call) = self.calls.take(token) {
                     if peers::is_peer_call(&call.method) {
                         self.on_peer_reply(&call.method, result, now);
                     } else {
@@ -226,52 +150,28 @@ impl Keeper {
             } => self.on_counters(&interface, counters, now),
             Event::Tick => {}
         }
-        self.expire_calls(now);
         self.run_timers(now);
-        self.teardown.expire(now);
-
-        if let Some(at) = self.exiting {
-            let deactivating = self.pending.iter().any(|p| p.is_mutation());
-            if !deactivating || now >= at {
+        if self.done {
+            return;
+        }
+        if self.exiting.is_some() {
+            if !self.calls.changing() {
                 self.exit(0, now);
             }
             return;
         }
-        if !self.done {
-            self.reconcile(now);
-            self.publish();
-        }
+        self.reconcile(now);
+        self.publish();
     }
 
     pub fn poll_output(&mut self) -> Option<Action> {
         self.out.pop_front()
     }
 
-    /// The next instant the keeper needs a `Tick`, if any.
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.done {
-            return None;
-        }
-        let deadlines = self.pending.iter().map(|p| p.deadline);
-        let holds = self.retries.deadlines();
-        let stable = match (&self.link, self.link.since) {
-            (l, Some(since)) if l.up && !l.stable => Some(since + self.cfg.stable),
-            _ => None,
-        };
-        deadlines
-            .chain(self.health_deadlines())
-            .chain(holds)
-            .chain(stable)
-            .chain(self.exiting)
-            .chain(self.teardown.deadline())
-            .chain(self.connected.then_some(self.next_poll))
-            .min()
-    }
-
     fn on_bus_connected(&mut self, now: Instant) {
         self.connected = true;
         self.world.forget_ofono();
-        self.pending.clear();
+        self.calls.forget_calls();
         self.next_poll = now + self.cfg.interval;
         self.call("/", Method::GetOfonoOwner, now);
         self.ask_peers(now);
@@ -279,11 +179,11 @@ impl Keeper {
 
     fn on_bus_lost(&mut self, now: Instant) {
         self.connected = false;
-        self.health.stall = None;
+        self.ladder.stop_watching();
         self.world.forget_ofono();
-        self.pending.clear();
-        self.loss_reason = Some(Cause::BusLost);
-        self.retries.clear();
+        self.calls.forget_calls();
+        self.link.because(Cause::BusLost);
+        self.calls.clear_backoff();
         self.log(Level::Warn, "lost the system bus; reconnecting".into());
         self.update_link(false, now);
     }
@@ -293,7 +193,7 @@ impl Keeper {
             Request::Terminate(name) => self.terminate(name, now),
             Request::Recheck => {
                 self.log(Level::Info, "SIGHUP: re-checking everything now".into());
-                self.retries.clear();
+                self.calls.clear_backoff();
                 self.pin_rejected = false;
                 self.next_poll = now;
             }
@@ -315,8 +215,8 @@ impl Keeper {
             .filter(|c| c.bool("Active") == Some(true))
             .map(|c| c.path.clone());
         // An activation in flight may yet succeed: wait for it, then undo it.
-        let activating = self.pending.iter().find(|p| p.is_activation());
-        match activating.map(|p| p.path.clone()).or(active) {
+        let activating = self.calls.activating().map(|c| c.path.clone());
+        match activating.clone().or(active) {
             Some(path) if self.cfg.deactivate_on_exit => {
                 self.log(
                     Level::Info,
@@ -324,8 +224,8 @@ impl Keeper {
                 );
                 let deadline = now + EXIT_DEACTIVATE_TIMEOUT;
                 self.exiting = Some(deadline);
-                self.pending.retain(Pending::is_activation);
-                if self.pending.is_empty() {
+                self.calls.drop_where(|c| !calls::is_activation(&c.method));
+                if activating.is_none() {
                     self.deactivate_on_exit(&path, deadline);
                 }
             }
@@ -345,90 +245,10 @@ impl Keeper {
     fn exit(&mut self, code: i32, now: Instant) {
         if !self.done {
             self.done = true;
-            self.pending.clear();
+            self.calls.forget_calls();
             self.unconfigure(now);
             self.out.push_back(Action::Exit(code));
         }
-    }
-
-    /// Calls whose deadline passed: treated as failed, never awaited again.
-    fn expire_calls(&mut self, now: Instant) {
-        while let Some(i) = self.pending.iter().position(|p| p.deadline <= now) {
-            let call = self.pending.remove(i);
-            self.on_timeout(call, now);
-        }
-    }
-
-    fn run_timers(&mut self, now: Instant) {
-        self.retries.expire(now);
-        self.run_health_timers(now);
-        if let (true, false, Some(since)) = (self.link.up, self.link.stable, self.link.since)
-            && now >= since + self.cfg.stable
-        {
-            self.link.stable = true;
-            self.retries.clear();
-            self.fight.held();
-        }
-        if self.connected && now >= self.next_poll {
-            self.next_poll = now + self.cfg.interval;
-            self.poll_state(now);
-            self.read_counters();
-        }
-    }
-
-    /// Re-reads what we depend on: signals can be missed (oFono restarts,
-    /// modem resets that are never signalled).
-    fn poll_state(&mut self, now: Instant) {
-        // Someone may have rewritten resolv.conf since the last poll.
-        if self.cfg.dns && self.health.net.is_some() && self.peers.resolved_link.is_none() {
-            self.out.push_back(Action::CheckDns);
-        }
-        if self.world.ofono.is_none() {
-            self.read("/", Method::GetOfonoOwner, now);
-            return;
-        }
-        let Some(modem) = self.world.modem.clone() else {
-            self.read("/", Method::GetModems, now);
-            return;
-        };
-        // A stable link needs only what defines it read. When the modem or
-        // radio goes, oFono removes the context (the read fails); a detach
-        // leaves it Active=true (a ghost) and only Attached tells.
-        if self.link.up
-            && self.link.stable
-            && let Some(ctx) = self.chosen_context().map(|c| c.path.clone())
-        {
-            self.read(&modem, Method::GetProperties(Iface::ConnectionManager), now);
-            self.read(&ctx, Method::GetProperties(Iface::ConnectionContext), now);
-            return;
-        }
-        self.read(&modem, Method::GetProperties(Iface::Modem), now);
-        // Registration matters while the link is down (roaming, stalls);
-        // while it is up its signals keep the status file current.
-        if self.world.netreg.is_some() && !self.link.up {
-            let method = Method::GetProperties(Iface::NetworkRegistration);
-            self.read(&modem, method, now);
-        }
-        if self.world.cm.is_none() {
-            if self.world.sim.is_some() {
-                self.read(&modem, Method::GetProperties(Iface::SimManager), now);
-            }
-            return;
-        }
-        self.read(&modem, Method::GetProperties(Iface::ConnectionManager), now);
-        match self.chosen_context().map(|c| c.path.clone()) {
-            Some(ctx) => self.read(&ctx, Method::GetProperties(Iface::ConnectionContext), now),
-            None => self.read(&modem, Method::GetContexts, now),
-        }
-    }
-
-    /// The chosen modem is gone for good: so is all we learnt of it, and
-    /// its backoff (a replugged modem returns under a new path, clean).
-    fn forget_modem(&mut self) {
-        if let Some(path) = self.world.modem.clone() {
-            self.retries.forget_object(&path);
-        }
-        self.world.forget_modem();
     }
 
     fn chosen_context(&self) -> Option<&model::Object> {
@@ -436,46 +256,24 @@ impl Keeper {
     }
 
     /// Sends a call with the default deadline for its kind.
-    fn call(&mut self, path: &str, method: Method, now: Instant) -> Token {
-        let activation = matches!(
-            &method,
-            Method::SetProperty(Iface::ConnectionContext, "Active", v) if v.as_bool() == Some(true)
-        );
-        let timeout = if activation {
+    fn call(&mut self, path: &str, method: Method, now: Instant) {
+        let timeout = if calls::is_activation(&method) {
             self.cfg.activation_timeout
         } else {
             self.cfg.call_timeout
         };
-        self.call_until(path, method, now + timeout)
+        self.call_until(path, method, now + timeout);
     }
 
-    fn call_until(&mut self, path: &str, method: Method, deadline: Instant) -> Token {
-        let token = self.next_token;
-        self.next_token += 1;
+    fn call_until(&mut self, path: &str, method: Method, deadline: Instant) {
         self.log(Level::Debug, format!("call {path} {}", method.describe()));
-        let call = Call {
-            token,
-            path: path.to_string(),
-            method: method.clone(),
-            deadline,
-        };
-        self.pending.push(Pending {
-            token,
-            path: path.to_string(),
-            method,
-            deadline,
-        });
+        let call = self.calls.start(path, method, deadline);
         self.out.push_back(Action::Call(call));
-        token
     }
 
     /// Reads unless the same read is already on its way.
     fn read(&mut self, path: &str, method: Method, now: Instant) {
-        let dup = self
-            .pending
-            .iter()
-            .any(|p| p.path == path && p.method == method);
-        if !dup {
+        if !self.calls.awaiting(path, &method) {
             self.call(path, method, now);
         }
     }
@@ -483,11 +281,8 @@ impl Keeper {
     /// Drops calls that can no longer be answered (their object went away):
     /// oFono never answers calls pending when a modem resets.
     /// Not counted as failures: what they acted on went from under them.
-    fn abandon(&mut self, why: &str, doomed: impl Fn(&Pending) -> bool) {
-        let (gone, kept): (Vec<Pending>, Vec<Pending>) =
-            self.pending.drain(..).partition(|p| doomed(p));
-        self.pending = kept;
-        for call in gone {
+    fn abandon(&mut self, why: &str, doomed: impl Fn(&crate::events::Call) -> bool) {
+        for call in self.calls.drop_where(doomed) {
             self.log(
                 Level::Debug,
                 format!("abandoning {} {}: {why}", call.path, call.method.describe()),
@@ -504,17 +299,13 @@ impl Keeper {
         });
     }
 
-    /// Counts a failure of a change against its step and object; returns
-    /// the wait before it is tried again.
-    fn failed_change(&mut self, call: &Pending, slowly: bool, now: Instant) -> Duration {
-        let Some(step) = Step::of(&call.method) else {
-            return Duration::ZERO;
-        };
-        if slowly {
-            self.retries.fail_slowly(step, &call.path, now)
-        } else {
-            self.retries.fail(step, &call.path, now)
+    /// The chosen modem is gone for good: so is all we learnt of it, and
+    /// its backoff (a replugged modem returns under a new path, clean).
+    fn forget_modem(&mut self) {
+        if let Some(path) = self.world.modem.clone() {
+            self.calls.forget_object(&path);
         }
+        self.world.forget_modem();
     }
 
     fn log(&mut self, level: Level, line: String) {
@@ -524,19 +315,17 @@ impl Keeper {
     fn status_line(&self, now: Instant) -> String {
         let modem = self.world.modem.as_deref().unwrap_or("none");
         let ctx = self.chosen_context().map_or("none", |c| c.path.as_str());
-        let state = match (self.link.up, self.link.since) {
-            (true, Some(since)) => format!("up for {}s", now.duration_since(since).as_secs()),
-            _ => format!(
+        let state = match self.link.up_since() {
+            Some(since) => format!("up for {}s", now.duration_since(since).as_secs()),
+            None => format!(
                 "down ({})",
                 self.phase.as_ref().map_or("starting", Phase::name)
             ),
         };
+        let (activations, failures, losses) = self.link.counts();
         format!(
-            "status: {state}; modem {modem}; context {ctx}; activations {}, failures {}, losses {}; next retry wait {}s",
-            self.link.activations,
-            self.link.failures,
-            self.link.losses,
-            self.retries.next_wait(ACTIVATE, ctx).as_secs()
+            "status: {state}; modem {modem}; context {ctx}; activations {activations}, failures {failures}, losses {losses}; next retry wait {}s",
+            self.calls.next_wait(ACTIVATE, ctx).as_secs()
         )
     }
 }

@@ -13,10 +13,15 @@ pub(super) struct Peers {
     /// Peers on the bus now, as far as we know.
     present: BTreeSet<Peer>,
     /// The interface whose name servers we gave systemd-resolved.
-    pub resolved_link: Option<String>,
+    resolved_link: Option<String>,
 }
 
 impl Peers {
+    /// The link's name servers are with systemd-resolved, not the file.
+    pub fn has_resolved_link(&self) -> bool {
+        self.resolved_link.is_some()
+    }
+
     pub fn has(&self, peer: Peer) -> bool {
         self.present.contains(&peer)
     }
@@ -103,7 +108,7 @@ impl Keeper {
 
     /// The link is configured: hand its name servers to resolved.
     pub(super) fn resolved_set(&mut self, now: Instant) {
-        let Some(net) = self.health.net.as_ref() else {
+        let Some(net) = self.net.applied() else {
             return;
         };
         if !self.cfg.dns || net.dns.is_empty() {
@@ -124,7 +129,7 @@ impl Keeper {
 
     /// resolved came or went while a link may be up: move its servers.
     fn resolved_changed(&mut self, present: bool, now: Instant) {
-        if !self.cfg.dns || self.health.net.is_none() {
+        if !self.cfg.dns || self.net.applied().is_none() {
             return;
         }
         if present {

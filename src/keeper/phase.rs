@@ -48,6 +48,30 @@ impl Phase {
         }
     }
 
+    /// `state=` in the status file: a short token for scripts; the prose
+    /// (`name`) is for people and may change.
+    pub fn token(&self) -> &'static str {
+        match self {
+            Phase::NoOfono => "no-ofono",
+            Phase::NoModem(_) => "no-modem",
+            Phase::PoweringUp(_) => "powering-up",
+            Phase::GoingOnline(_) => "going-online",
+            Phase::WaitingSim(_) => "waiting-sim",
+            Phase::SimNeedsPin(_) | Phase::SimPinRejected | Phase::SimRetriesLow(..) => {
+                "sim-locked"
+            }
+            Phase::SimNeedsPuk(_) => "sim-puk",
+            Phase::CreatingContext(_) => "creating-context",
+            Phase::WaitingAttach(_) => "waiting-attach",
+            Phase::RoamingBlocked => "roaming-blocked",
+            Phase::PacketService(_) => "packet-service",
+            Phase::Activating(_) => "activating",
+            Phase::ResettingGhost(_) => "resetting-ghost",
+            Phase::Recovering => "recovering",
+            Phase::Up => "up",
+        }
+    }
+
     /// The line to log when we enter this phase, if any.
     pub fn announce(&self) -> Option<(Level, String)> {
         let line = match self {

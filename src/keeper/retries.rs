@@ -1,14 +1,14 @@
-//! The retry ledger: backoff per step and per object it acts on.
+//! The retry ledger: backoff per change and per object it acts on.
 //!
 //! A failing `Powered=true` on `/huawei_0` backs off on that alone; it never
 //! slows an activation, and a modem that comes back as `/huawei_1` starts
-//! clean. Layers below a step reset it when they fall: a context lost
+//! clean. Layers below a change reset it when they fall: a context lost
 //! because the modem reset is not a failure of the context.
 
 use std::time::{Duration, Instant};
 
-use super::Step;
 use super::backoff::Backoff;
+use super::calls::Change;
 use crate::events::Iface;
 
 /// How far up the modem's stack things stand; each step raises one layer.
@@ -23,12 +23,12 @@ pub enum Layer {
 }
 
 impl Layer {
-    /// The layer a step needs to stand on before it can work.
-    pub fn of(step: Step) -> Layer {
-        match step {
-            Step::Set(Iface::Modem, "Powered") => Layer::Down,
-            Step::Set(Iface::Modem, _) | Step::EnterPin => Layer::Powered,
-            Step::Set(Iface::ConnectionManager, _) => Layer::Online,
+    /// The layer a change needs to stand on before it can work.
+    pub fn of(change: Change) -> Layer {
+        match change {
+            Change::Set(Iface::Modem, "Powered") => Layer::Down,
+            Change::Set(Iface::Modem, _) | Change::EnterPin => Layer::Powered,
+            Change::Set(Iface::ConnectionManager, _) => Layer::Online,
             _ => Layer::Attached,
         }
     }
@@ -36,7 +36,7 @@ impl Layer {
 
 #[derive(Debug)]
 struct Entry {
-    step: Step,
+    change: Change,
     path: String,
     backoff: Backoff,
     until: Option<Instant>,
@@ -58,16 +58,16 @@ impl Retries {
         }
     }
 
-    fn entry(&mut self, step: Step, path: &str) -> &mut Entry {
+    fn entry(&mut self, change: Change, path: &str) -> &mut Entry {
         let i = match self
             .entries
             .iter()
-            .position(|e| e.step == step && e.path == path)
+            .position(|e| e.change == change && e.path == path)
         {
             Some(i) => i,
             None => {
                 self.entries.push(Entry {
-                    step,
+                    change,
                     path: path.to_string(),
                     backoff: Backoff::new(self.min, self.max),
                     until: None,
@@ -78,52 +78,53 @@ impl Retries {
         &mut self.entries[i]
     }
 
-    /// Counts a failure of `step` on `path`; returns the wait before its next try.
-    pub fn fail(&mut self, step: Step, path: &str, now: Instant) -> Duration {
-        let e = self.entry(step, path);
+    /// Counts a failure of `change` on `path`; returns the wait before its next try.
+    pub fn fail(&mut self, change: Change, path: &str, now: Instant) -> Duration {
+        let e = self.entry(change, path);
         let wait = e.backoff.fail();
         e.until = (!wait.is_zero()).then(|| now + wait);
         wait
     }
 
     /// Counts a failure that retrying soon cannot cure: wait the longest.
-    pub fn fail_slowly(&mut self, step: Step, path: &str, now: Instant) -> Duration {
+    pub fn fail_slowly(&mut self, change: Change, path: &str, now: Instant) -> Duration {
         let max = self.max;
-        let e = self.entry(step, path);
+        let e = self.entry(change, path);
         e.backoff.fail();
         e.until = Some(now + max);
         max
     }
 
-    /// Holds a step without counting a failure (it could not have worked yet).
-    pub fn pause(&mut self, step: Step, path: &str, until: Instant) {
-        self.entry(step, path).until = Some(until);
+    /// Holds a change without counting a failure (it could not have worked yet).
+    pub fn pause(&mut self, change: Change, path: &str, until: Instant) {
+        self.entry(change, path).until = Some(until);
     }
 
-    /// The step worked: its own pace starts over.
-    pub fn succeeded(&mut self, step: Step, path: &str) {
-        self.entries.retain(|e| !(e.step == step && e.path == path));
+    /// The change worked: its own pace starts over.
+    pub fn succeeded(&mut self, change: Change, path: &str) {
+        self.entries
+            .retain(|e| !(e.change == change && e.path == path));
     }
 
-    pub fn held(&self, step: Step, path: &str, now: Instant) -> bool {
+    pub fn held(&self, change: Change, path: &str, now: Instant) -> bool {
         self.entries
             .iter()
-            .any(|e| e.step == step && e.path == path && e.until.is_some_and(|t| now < t))
+            .any(|e| e.change == change && e.path == path && e.until.is_some_and(|t| now < t))
     }
 
-    /// The wait the next failure of `step` on `path` would bring.
-    pub fn next_wait(&self, step: Step, path: &str) -> Duration {
+    /// The wait the next failure of `change` on `path` would bring.
+    pub fn next_wait(&self, change: Change, path: &str) -> Duration {
         let mut b = self
             .entries
             .iter()
-            .find(|e| e.step == step && e.path == path)
+            .find(|e| e.change == change && e.path == path)
             .map_or_else(|| Backoff::new(self.min, self.max), |e| e.backoff.clone());
         b.fail()
     }
 
     /// A layer fell: what stands on it failed through no fault of its own.
     pub fn fell_to(&mut self, layer: Layer) {
-        self.entries.retain(|e| Layer::of(e.step) <= layer);
+        self.entries.retain(|e| Layer::of(e.change) <= layer);
     }
 
     /// An object (and everything below its path) is gone for good.
@@ -162,8 +163,8 @@ impl Retries {
 mod tests {
     use super::*;
 
-    const ACTIVE: Step = Step::Set(Iface::ConnectionContext, "Active");
-    const POWERED: Step = Step::Set(Iface::Modem, "Powered");
+    const ACTIVE: Change = Change::Set(Iface::ConnectionContext, "Active");
+    const POWERED: Change = Change::Set(Iface::Modem, "Powered");
 
     fn ledger() -> Retries {
         Retries::new(Duration::from_secs(2), Duration::from_secs(300))

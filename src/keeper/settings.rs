@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::health::ProbeMode;
+use super::prober::ProbeMode;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {

@@ -11,19 +11,28 @@
 //! after such a loss on a `ppp` interface, no activation for `PPP_CLOSING`.
 //! Losses oFono reports only after its PPP ended (the network's LCP
 //! Terminate, `+CGEV: NW DEACT`) and other drivers' interfaces never wait.
+//!
+//! Our own deactivation is signalled before its PPP teardown ends too: an
+//! activation that fails right after it is retried shortly, not counted.
 
 use std::time::{Duration, Instant};
 
-use super::cause::Cause;
+use crate::status::Cause;
 
 /// The longest teardown (6 s) and a margin.
 pub const PPP_CLOSING: Duration = Duration::from_secs(7);
+/// How soon after our own deactivation a failed activation is blamed on
+/// oFono's unfinished PPP teardown, and how long it is given to finish.
+const OWN_WINDOW: Duration = Duration::from_secs(5);
+pub const OWN_SETTLE: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Default)]
 pub struct Teardown {
     /// The interface the link was last configured on.
     configured: Option<String>,
     until: Option<Instant>,
+    /// Our own deactivation of a context, and when.
+    own: Option<(String, Instant)>,
 }
 
 impl Teardown {
@@ -47,6 +56,29 @@ impl Teardown {
     /// The modem, its objects or oFono itself are new: nothing is closing.
     pub fn clear(&mut self) {
         self.until = None;
+    }
+
+    /// We deactivated `path` ourselves.
+    pub fn deactivated_by_us(&mut self, path: &str, now: Instant) {
+        self.own = Some((path.to_string(), now));
+    }
+
+    /// An activation worked, or what we tore down went with a lower layer.
+    pub fn forget_own(&mut self) {
+        self.own = None;
+    }
+
+    /// Our last deactivation was of `path`.
+    pub fn ours(&self, path: &str) -> bool {
+        self.own.as_ref().is_some_and(|(p, _)| p == path)
+    }
+
+    /// An activation of `path` failed: was it our deactivation's teardown
+    /// still running? Asked once per deactivation.
+    pub fn failed_after_own(&mut self, path: &str, now: Instant) -> bool {
+        self.own
+            .take()
+            .is_some_and(|(p, at)| p == path && now < at + OWN_WINDOW)
     }
 
     /// An activation must wait.

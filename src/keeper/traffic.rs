@@ -6,17 +6,16 @@
 use std::time::{Duration, Instant};
 
 use super::Keeper;
-use super::datastall::{Look, STALL_PROBE_PACE};
-use super::health::ProbeMode;
+use super::datastall::Look;
 use crate::events::{Action, Level};
 use crate::probe::Counters;
 
 impl Keeper {
     /// Asks the edge for the counters of the configured interface, if any.
     pub(super) fn read_counters(&mut self) {
-        if let Some(net) = self.health.net.as_ref() {
-            let iface = net.interface.clone();
-            self.out.push_back(Action::ReadCounters(iface));
+        if let Some(iface) = self.net.interface() {
+            let read = Action::ReadCounters(iface.to_string());
+            self.out.push_back(read);
         }
     }
 
@@ -34,25 +33,19 @@ impl Keeper {
         counters: Option<Counters>,
         now: Instant,
     ) -> Option<Look> {
-        let current = self.link.up
-            && self
-                .health
-                .net
-                .as_ref()
-                .is_some_and(|n| n.interface == iface);
+        let current = self.link.up() && self.net.interface() == Some(iface);
         // A look after the link went still counts the bytes it shows.
         if let Some(c) = counters.as_ref()
             && (current || self.usage.interface() == Some(iface))
         {
             self.usage.look(iface, c);
         }
-        current.then(|| self.datastall.look(iface, counters, now))
+        current.then(|| self.prober.look(iface, counters, now))
     }
 
     /// Sending into silence: probe now rather than at the next interval.
     fn on_data_stall(&mut self, iface: &str, sent: u64, quiet: Duration, now: Instant) {
-        let cooling = self.health.cool_until.is_some_and(|t| now < t);
-        if self.cfg.probe == ProbeMode::Off || cooling || self.health.probe.is_some() {
+        if self.prober.off() || self.ladder.cooling(now) || self.prober.probing() {
             return;
         }
         self.log(
@@ -62,25 +55,18 @@ impl Keeper {
                 quiet.as_secs()
             ),
         );
-        self.health.next_probe = Some(now);
-    }
-
-    /// After a failed probe: when the next one comes, if sooner than the
-    /// interval (nothing was received: a stall until a probe passes).
-    pub(super) fn stall_pace(&mut self) -> Option<Duration> {
-        (self.cfg.probe != ProbeMode::Off && self.datastall.probe_failed())
-            .then(|| STALL_PROBE_PACE.min(self.cfg.probe_interval))
+        self.prober.probe_now(now);
     }
 
     /// The link came up: a new connection for the data-used figures.
     pub(super) fn traffic_link_up(&mut self) {
         self.usage.connection_started();
-        self.datastall.forget();
+        self.prober.forget_stall();
     }
 
     /// The link went: one last look at what its interface counted.
     pub(super) fn traffic_link_lost(&mut self) {
         self.read_counters();
-        self.datastall.forget();
+        self.prober.forget_stall();
     }
 }

@@ -6,31 +6,9 @@
 //! last look before it went is not seen (at most one `--interval`).
 
 use crate::probe::Counters;
+use crate::status::Bytes;
 
 use super::datastall::is_new_interface;
-
-/// Received and sent bytes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Bytes {
-    pub rx: u64,
-    pub tx: u64,
-}
-
-impl Bytes {
-    fn plus(self, rx: u64, tx: u64) -> Bytes {
-        Bytes {
-            rx: self.rx.saturating_add(rx),
-            tx: self.tx.saturating_add(tx),
-        }
-    }
-
-    fn minus(self, o: Bytes) -> Bytes {
-        Bytes {
-            rx: self.rx.saturating_sub(o.rx),
-            tx: self.tx.saturating_sub(o.tx),
-        }
-    }
-}
 
 #[derive(Debug, Default)]
 pub struct Usage {

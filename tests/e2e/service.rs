@@ -93,7 +93,7 @@ fn notifies_systemd_and_keeps_the_status_file() {
         Duration::from_secs(10),
     );
     assert!(
-        text.contains("last_outage_cause=modem powered off"),
+        text.contains("last_outage_cause=modem-off"),
         "{text}"
     );
     assert!(text.contains("losses=1\n"), "{text}");

@@ -8,6 +8,7 @@ use proptest::prelude::*;
 use super::fake::CTX;
 use super::{Fake, Story, settings};
 use crate::events::{Event, Iface, ProbeOutcome, Reply, Request, Signal};
+use crate::keeper::calls::is_mutation;
 use crate::probe::Counters;
 use crate::value::Value;
 
@@ -174,23 +175,13 @@ fn active(on: bool) -> Signal {
 /// What must hold after every step of every history.
 fn check_invariants(s: &Story) {
     let k = &s.keeper;
-    let mutations = k.pending.iter().filter(|p| p.is_mutation()).count();
-    assert!(
-        mutations <= 1,
-        "{mutations} changes in flight: {:?}",
-        k.pending
-    );
-    assert!(
-        k.pending.len() <= 16,
-        "pending calls grow: {}",
-        k.pending.len()
-    );
-    assert!(
-        k.retries.entry_count() <= 12,
-        "backoff entries grow: {:?}",
-        k.retries
-    );
-    for until in k.retries.deadlines() {
+    let pending = k.calls.in_flight();
+    let mutations = pending.iter().filter(|p| is_mutation(p)).count();
+    assert!(mutations <= 1, "{mutations} changes in flight: {pending:?}");
+    assert!(pending.len() <= 16, "pending calls grow: {}", pending.len());
+    let (entries, holds) = k.calls.backoff();
+    assert!(entries <= 12, "backoff entries grow: {entries}");
+    for until in holds {
         assert!(until <= s.now + k.cfg.retry_max, "a hold beyond the cap");
     }
     if k.connected && !k.done {

@@ -123,7 +123,7 @@ fn losses_that_a_lower_layer_or_our_own_recovery_explain_are_no_fight() {
     s.run_until(160.0);
     let now = s.now;
     s.keeper
-        .climb("test", crate::keeper::health::Step::Context, now);
+        .climb("test", crate::keeper::ladder::Rung::Context, now);
     s.feed(crate::events::Event::Tick);
     deactivated_by_someone(&mut s, 170.0);
     s.run_until(400.0);

@@ -6,8 +6,9 @@ use std::time::Duration;
 use super::fake::CTX;
 use super::{Fake, Story, settings};
 use crate::events::{Action, Iface, ProbeOutcome, Signal};
-use crate::keeper::{Bytes, ProbeMode, Settings};
+use crate::keeper::{ProbeMode, Settings};
 use crate::probe::Counters;
+use crate::status::Bytes;
 use crate::value::Value;
 
 /// ppp0 (index `index`) having received `rx` and sent `tx` packets of

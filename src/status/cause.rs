@@ -1,5 +1,6 @@
-//! Why a link went down: the log line's words, and whether the loss counts
-//! against the link (network teardowns do; a lower layer falling does not).
+//! Why a link went down: a stable token for the status file, the log
+//! line's words, and whether the loss counts against the link (network
+//! teardowns do; a lower layer falling does not).
 
 use std::fmt;
 
@@ -33,6 +34,27 @@ impl Cause {
             self,
             Cause::Deactivated | Cause::NotActive | Cause::ContextRemoved(_)
         )
+    }
+}
+
+impl Cause {
+    /// `last_outage_cause=` in the status file: stable, whatever the log says.
+    pub fn token(&self) -> &'static str {
+        match self {
+            Cause::BusLost => "bus-lost",
+            Cause::OfonoLeft => "ofono-left",
+            Cause::OfonoRestarted => "ofono-restarted",
+            Cause::ModemGone => "modem-gone",
+            Cause::ModemRemoved => "modem-removed",
+            Cause::ModemOff => "modem-off",
+            Cause::RadioOff => "radio-off",
+            Cause::PacketServiceGone => "packet-service-gone",
+            Cause::Detached => "detached",
+            Cause::ContextVanished => "context-vanished",
+            Cause::ContextRemoved(_) => "context-removed",
+            Cause::Deactivated => "deactivated",
+            Cause::NotActive => "not-active",
+        }
     }
 }
 
