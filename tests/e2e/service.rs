@@ -92,10 +92,7 @@ fn notifies_systemd_and_keeps_the_status_file() {
         &["last_outage_end=20", "state=up"],
         Duration::from_secs(10),
     );
-    assert!(
-        text.contains("last_outage_cause=modem-off"),
-        "{text}"
-    );
+    assert!(text.contains("last_outage_cause=modem-off"), "{text}");
     assert!(text.contains("losses=1\n"), "{text}");
     let prom = std::fs::read_to_string(&metrics).unwrap();
     assert!(prom.contains("psendurance_up 1\n"), "{prom}");

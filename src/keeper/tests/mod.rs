@@ -4,7 +4,10 @@
 mod fake;
 mod properties;
 mod stories;
+mod stories_exit;
 mod stories_health;
+mod stories_latency;
+mod stories_losses;
 mod stories_pace;
 mod stories_peers;
 mod stories_ppp;
@@ -14,7 +17,7 @@ mod stories_stall;
 use std::time::{Duration, Instant};
 
 use super::{Keeper, Settings};
-use crate::events::{Action, Call, Event, Level, Method, Request, Signal};
+use crate::events::{Action, Call, CallError, Event, Level, Method, Reply, Request, Signal, Token};
 use crate::probe::Counters;
 pub use fake::Fake;
 
@@ -34,6 +37,9 @@ pub struct Story {
     pub counters: Option<Counters>,
     /// When counters were read, in order.
     pub reads: Vec<f64>,
+    /// Calls oFono is still working on (`Fake::latency`): when each came,
+    /// and when it is answered.
+    pub answering: Vec<(Instant, Instant, Call)>,
 }
 
 impl Story {
@@ -59,6 +65,7 @@ impl Story {
             edge: Vec::new(),
             counters,
             reads: Vec::new(),
+            answering: Vec::new(),
         };
         story.feed(Event::BusConnected);
         story
@@ -107,14 +114,22 @@ impl Story {
                             counters: self.counters,
                         });
                     }
-                    Action::Call(call) => match self.fake.answer(&call, self.now) {
-                        Some(result) => replies.push((call.token, result)),
-                        None => self.hung.push(call),
-                    },
+                    Action::Call(call) => {
+                        self.fake.arrive(&call);
+                        let delay = self.fake.delay(&call);
+                        if delay.is_zero() {
+                            self.answer(call, self.now, &mut replies);
+                        } else {
+                            self.answering.push((self.now, self.now + delay, call));
+                        }
+                    }
                     Action::Log(level, line) => self.logs.push((self.secs(), level, line)),
                     Action::Exit(code) => self.exit = Some(code),
                     other => self.edge.push((self.secs(), other)),
                 }
+            }
+            for (came, call) in self.due_answers() {
+                self.answer(call, came, &mut replies);
             }
             let signals: Vec<Signal> = self.fake.signals.drain(..).collect();
             if replies.is_empty() && signals.is_empty() && looks.is_empty() {
@@ -133,13 +148,39 @@ impl Story {
         panic!("keeper and oFono talk forever at t={}", self.secs());
     }
 
-    /// Lets time pass to `t0 + secs`, waking the keeper when it asks.
+    fn answer(
+        &mut self,
+        call: Call,
+        came: Instant,
+        replies: &mut Vec<(Token, Result<Reply, CallError>)>,
+    ) {
+        match self.fake.answer(&call, came) {
+            Some(result) => replies.push((call.token, result)),
+            None => self.hung.push(call),
+        }
+    }
+
+    /// Calls oFono has finished working on by now, in the order they
+    /// came, with the instant each came.
+    fn due_answers(&mut self) -> Vec<(Instant, Call)> {
+        let now = self.now;
+        let (due, later): (Vec<_>, Vec<_>) =
+            self.answering.drain(..).partition(|(_, at, _)| *at <= now);
+        self.answering = later;
+        due.into_iter()
+            .map(|(came, _, call)| (came, call))
+            .collect()
+    }
+
+    /// Lets time pass to `t0 + secs`, waking the keeper when it asks
+    /// and whenever oFono answers a slow call.
     pub fn run_until(&mut self, secs: f64) {
         let end = self.t0 + Duration::from_secs_f64(secs);
         let mut same_instant = 0;
         while self.exit.is_none() {
             self.pump();
-            match self.keeper.poll_timeout() {
+            let answer = self.answering.iter().map(|(_, at, _)| *at).min();
+            match self.keeper.poll_timeout().into_iter().chain(answer).min() {
                 Some(at) if at <= end => {
                     same_instant = if at <= self.now { same_instant + 1 } else { 0 };
                     assert!(same_instant < 100, "keeper spins at t={}", self.secs());
@@ -278,6 +319,16 @@ pub fn network_deactivates(s: &mut Story) {
         name: "Active".into(),
         value: crate::value::Value::Bool(false),
     });
+}
+
+/// The context's `Active` changed, as oFono signals it.
+pub fn active_changed(on: bool) -> Signal {
+    Signal::PropertyChanged {
+        path: fake::CTX.into(),
+        iface: crate::events::Iface::ConnectionContext,
+        name: "Active".into(),
+        value: crate::value::Value::Bool(on),
+    }
 }
 
 pub fn settings() -> Settings {
