@@ -123,3 +123,44 @@ impl Phase {
         Some(line)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_state_token_is_short_and_in_the_readme() {
+        let readme = include_str!("../../README.md");
+        let s = String::new;
+        let all = [
+            Phase::NoOfono,
+            Phase::NoModem(s()),
+            Phase::PoweringUp(s()),
+            Phase::GoingOnline(s()),
+            Phase::WaitingSim(s()),
+            Phase::SimNeedsPin(s()),
+            Phase::SimPinRejected,
+            Phase::SimRetriesLow(s(), 1),
+            Phase::SimNeedsPuk(s()),
+            Phase::CreatingContext(s()),
+            Phase::WaitingAttach(s()),
+            Phase::RoamingBlocked,
+            Phase::PacketService(s()),
+            Phase::Activating(s()),
+            Phase::ResettingGhost(s()),
+            Phase::Recovering,
+            Phase::Up,
+        ];
+        for phase in all {
+            let token = phase.token();
+            assert!(
+                token.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{token}"
+            );
+            assert!(
+                readme.contains(&format!("`{token}`")),
+                "README lacks {token}"
+            );
+        }
+    }
+}
