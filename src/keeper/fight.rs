@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use super::Keeper;
-use super::calls::{ACTIVATE, Change, is_activation};
+use super::change::{ACTIVATE, Change, is_activation};
 use super::retries::Layer;
 use crate::events::{Level, Peer};
 use crate::status::Cause;

@@ -12,6 +12,7 @@
 
 mod backoff;
 mod calls;
+mod change;
 mod climb;
 mod datastall;
 mod decide;
@@ -43,12 +44,12 @@ mod usage;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-pub use prober::ProbeMode;
-pub use settings::Settings;
+pub use settings::{ProbeMode, Settings};
 
 use crate::events::{Action, Event, Iface, Level, Method, Request, Signal};
 use crate::status::{Cause, Status};
-use calls::{ACTIVATE, Calls};
+use calls::Calls;
+use change::ACTIVATE;
 use floor::Floor;
 use ladder::Ladder;
 use link::Link;
@@ -224,7 +225,7 @@ impl Keeper {
                 );
                 let deadline = now + EXIT_DEACTIVATE_TIMEOUT;
                 self.exiting = Some(deadline);
-                self.calls.drop_where(|c| !calls::is_activation(&c.method));
+                self.calls.drop_where(|c| !change::is_activation(&c.method));
                 if activating.is_none() {
                     self.deactivate_on_exit(&path, deadline);
                 }
@@ -257,7 +258,7 @@ impl Keeper {
 
     /// Sends a call with the default deadline for its kind.
     fn call(&mut self, path: &str, method: Method, now: Instant) {
-        let timeout = if calls::is_activation(&method) {
+        let timeout = if change::is_activation(&method) {
             self.cfg.activation_timeout
         } else {
             self.cfg.call_timeout

@@ -4,20 +4,10 @@
 use std::time::{Duration, Instant};
 
 use super::datastall::{DataStall, Look, STALL_PROBE_PACE};
-use super::settings::Settings;
+use super::settings::{ProbeMode, Settings};
 use crate::events::{ProbeRequest, Token};
 use crate::netconf::settings::NetSettings;
 use crate::probe::{Counters, Target};
-
-/// How the data path is probed.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ProbeMode {
-    /// A DNS query to the context's own name servers.
-    Dns,
-    /// `--probe tcp:IP:PORT`.
-    Fixed(Target),
-    Off,
-}
 
 /// Where a due probe goes.
 pub enum Aim {

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::calls::ACTIVATE;
+use super::change::ACTIVATE;
 use super::model::Object;
 use super::phase::Phase;
 use super::retries::Layer;

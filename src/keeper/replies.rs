@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::calls::{Change, is_activation, is_mutation};
+use super::change::{Change, is_activation, is_mutation};
 use super::errors::{ErrorClass, classify};
 use super::model::Object;
 use super::teardown::OWN_SETTLE;
@@ -219,7 +219,7 @@ impl Keeper {
             return false;
         }
         self.calls
-            .pause(super::calls::ACTIVATE, &call.path, now + OWN_SETTLE);
+            .pause(super::change::ACTIVATE, &call.path, now + OWN_SETTLE);
         self.log(
             Level::Info,
             format!(

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use super::backoff::Backoff;
-use super::calls::Change;
+use super::change::Change;
 use crate::events::Iface;
 
 /// How far up the modem's stack things stand; each step raises one layer.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::prober::ProbeMode;
+use crate::probe::Target;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
@@ -89,4 +89,14 @@ impl Settings {
             .filter_map(|(name, v)| v.as_deref().map(|v| (name, v)))
             .collect()
     }
+}
+
+/// How the data path is probed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProbeMode {
+    /// A DNS query to the context's own name servers.
+    Dns,
+    /// `--probe tcp:IP:PORT`.
+    Fixed(Target),
+    Off,
 }

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use super::fake::CTX;
 use super::{Fake, Story, settings};
 use crate::events::{Event, Iface, ProbeOutcome, Reply, Request, Signal};
-use crate::keeper::calls::is_mutation;
+use crate::keeper::change::is_mutation;
 use crate::probe::Counters;
 use crate::value::Value;
 
