@@ -170,7 +170,8 @@ ACTIVATIONS=$(sim_value activations)
 step "context up: active at the modem with APN internet.check ${UP_MS} ms after 'start' (the init script waits 1 s of it), Active=true in oFono, state=up (pid $PID1)"
 
 step "edit the conffile, upgrade to $(basename "$DEB2")"
-printf 'DAEMON_ARGS="-f --apn internet.check --interval 7"\nRUN_AS="psendurance"\nDAEMON_OUTPUT="/tmp/daemon2.log"\n' >>"$R/etc/default/psendurance"
+# shellcheck disable=SC2016 # a line for the settings file, $ and all
+printf 'DAEMON_ARGS="$DAEMON_ARGS --interval 7"\nRUN_AS="psendurance"\nDAEMON_OUTPUT="/tmp/daemon2.log"\n' >>"$R/etc/default/psendurance"
 EDITED=$(cksum <"$R/etc/default/psendurance")
 T=$(date +%s%3N)
 apt_in install "/tmp/$(basename "$DEB2")" >"$W/apt2.log" 2>&1 || { cat "$W/apt2.log" >&2; explain >&2; die "upgrade failed"; }
@@ -179,7 +180,8 @@ apt_in install "/tmp/$(basename "$DEB2")" >"$W/apt2.log" 2>&1 || { cat "$W/apt2.
 PID2=$(daemon_pid) || die "no daemon after the upgrade: $(cat "$W/apt2.log")"
 [ "$PID2" != "$PID1" ] || die "the upgrade did not restart the daemon"
 alive "$PID1" && die "the old daemon $PID1 still runs"
-tr '\0' ' ' <"/proc/$PID2/cmdline" | grep -q -- "--interval 7" || die "restarted daemon lacks the edited options: $(tr '\0' ' ' <"/proc/$PID2/cmdline")"
+# The edit adds to the earlier line, as the settings file's examples do.
+tr '\0' ' ' <"/proc/$PID2/cmdline" | grep -q -- "--apn internet.check --interval 7" || die "restarted daemon lacks the edited options: $(tr '\0' ' ' <"/proc/$PID2/cmdline")"
 UID_WANT=$(in_root id -u psendurance) || die "RUN_AS=\"psendurance\" did not create the user"
 [ "$(awk '/^Uid:/{print $2}' "/proc/$PID2/status")" = "$UID_WANT" ] || die "daemon not running as psendurance"
 [ -f "$R/etc/systemd/system/psendurance.service.d/user.conf" ] || die "no systemd drop-in for the user"

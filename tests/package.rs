@@ -117,7 +117,7 @@ fn host_package_holds_every_file_with_conffiles_and_depends() {
     let unit =
         std::fs::read_to_string(tree.join("lib/systemd/system/psendurance.service")).unwrap();
     assert!(
-        unit.contains("ExecStart=/usr/sbin/psendurance $DAEMON_ARGS"),
+        unit.contains("exec /usr/sbin/psendurance $$DAEMON_ARGS'") && !unit.contains("/usr/local/"),
         "{unit}"
     );
     let init = std::fs::read_to_string(tree.join("etc/init.d/psendurance")).unwrap();

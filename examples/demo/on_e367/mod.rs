@@ -2,7 +2,7 @@
 //! PPP against a simulated Huawei E367, the operator's network behind it.
 //! psendurance runs on its defaults; a different fault every few seconds,
 //! each timed from the fault's end to a DNS answer and a TCP banner through
-//! ppp0. `tests/scripts.rs` runs it too, with a short duration.
+//! ppp0. `tests/scripts/demo.rs` runs it too, with a short duration.
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
