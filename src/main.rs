@@ -3,11 +3,13 @@
 //! The life of the process: options -> logging -> signals -> loop -> exit code.
 
 mod cli;
+mod counters;
 mod edges;
 mod events;
 mod keeper;
 mod log;
 mod netconf;
+mod netsettings;
 mod notify;
 mod ofono;
 mod probe;
@@ -15,6 +17,7 @@ mod recovery;
 mod report;
 mod runloop;
 mod signals;
+mod target;
 mod value;
 
 use std::process::ExitCode;

@@ -12,10 +12,14 @@ mod counters;
 mod dns;
 mod inflight;
 mod sock;
-mod target;
 #[cfg(test)]
 mod tests;
 
-pub use counters::{Counters, read as read_counters};
+pub use counters::read as read_counters;
 pub use inflight::Probe;
-pub use target::{Target, parse_target};
+
+// moved to crate::counters and crate::target; kept until the keeper imports it from there
+pub use crate::counters::Counters;
+pub use crate::target::Target;
+// moved to crate::target; kept until the cli imports it from there
+pub use crate::target::parse_target;
