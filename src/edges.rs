@@ -10,7 +10,7 @@ use crate::events::DnsVia;
 use crate::events::{Event, Level, ProbeOutcome, ProbeRequest, Token};
 use crate::log::emit;
 use crate::netconf::apply::{Applied, apply, check_dns, move_dns, recover_resolv_conf, undo};
-use crate::netconf::settings::NetSettings;
+use crate::netsettings::NetSettings;
 use crate::notify::Notifier;
 use crate::probe::{Probe, read_counters};
 use crate::recovery::{LastResort, authorize};

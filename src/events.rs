@@ -5,6 +5,9 @@
 
 use std::time::Instant;
 
+use crate::counters::Counters;
+use crate::netsettings::NetSettings;
+use crate::target::Target;
 use crate::value::{Props, Value};
 
 /// Matches a call's reply to the call; handed out by the keeper.
@@ -199,12 +202,12 @@ pub enum Request {
     Status,
 }
 
-/// A data-path probe for the edge to run (see `src/probe`).
+/// A data-path probe for the edge to run (see `probe`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProbeRequest {
     pub token: Token,
     pub interface: String,
-    pub target: crate::probe::Target,
+    pub target: Target,
     /// Skip the probe (and report `Traffic`) if the interface received more
     /// than this many bytes: data flows, no need to spend any.
     pub skip_if_rx_above: Option<u64>,
@@ -234,12 +237,12 @@ pub enum Event {
         token: Token,
         outcome: ProbeOutcome,
         /// The interface's counters when it was checked.
-        counters: Option<crate::probe::Counters>,
+        counters: Option<Counters>,
     },
     /// The answer to `ReadCounters` (`None`: no such interface now).
     Counters {
         interface: String,
-        counters: Option<crate::probe::Counters>,
+        counters: Option<Counters>,
     },
     /// Time passed; the keeper checks its deadlines and timers.
     Tick,
@@ -267,7 +270,7 @@ pub enum Action {
     Call(Call),
     /// Give the active context's interface its address, route and DNS
     /// (the name servers go to the file unless `DnsVia::Resolved`).
-    Configure(crate::netconf::settings::NetSettings, DnsVia),
+    Configure(NetSettings, DnsVia),
     /// The link stays configured; its name servers move (resolved came or
     /// went while it was up).
     MoveDns(DnsVia),

@@ -3,11 +3,13 @@
 //! The life of the process: options -> logging -> signals -> loop -> exit code.
 
 mod cli;
+mod counters;
 mod edges;
 mod events;
 mod keeper;
 mod log;
 mod netconf;
+mod netsettings;
 mod notify;
 mod ofono;
 mod probe;
@@ -16,6 +18,7 @@ mod report;
 mod runloop;
 mod signals;
 mod status;
+mod target;
 mod value;
 
 use std::process::ExitCode;

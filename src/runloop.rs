@@ -10,7 +10,7 @@ use dbus::channel::{BusType, Channel};
 use dbus::message::MessageType;
 
 use crate::edges::Edges;
-use crate::events::{Action, CallError, Event, Level, Method, Token};
+use crate::events::{Action, CallError, Event, Level, Token};
 use crate::keeper::Keeper;
 use crate::log::emit;
 use crate::ofono;
@@ -20,10 +20,11 @@ use crate::signals::Signals;
 const RECONNECT_FIRST: Duration = Duration::from_secs(1);
 const RECONNECT_CAP: Duration = Duration::from_secs(30);
 
-/// A live bus connection and the calls awaiting replies on it.
+/// A live bus connection and the calls awaiting replies on it: serial ->
+/// (token, the keeper's deadline). A reply decodes by its own signature.
 struct Bus {
     channel: Channel,
-    calls: HashMap<u32, (Token, Method, Instant)>,
+    calls: HashMap<u32, (Token, Instant)>,
 }
 
 impl Bus {
@@ -61,8 +62,7 @@ impl Bus {
         };
         match self.channel.send(msg) {
             Ok(serial) => {
-                self.calls
-                    .insert(serial, (call.token, call.method, call.deadline));
+                self.calls.insert(serial, (call.token, call.deadline));
                 None
             }
             Err(()) => Some(failed(CallError::new(
@@ -76,8 +76,8 @@ impl Bus {
     fn event(&mut self, msg: &dbus::Message) -> Option<Event> {
         match msg.msg_type() {
             MessageType::MethodReturn | MessageType::Error => {
-                let (token, method, _) = self.calls.remove(&msg.get_reply_serial()?)?;
-                let result = ofono::reply(msg, &method);
+                let (token, _) = self.calls.remove(&msg.get_reply_serial()?)?;
+                let result = ofono::reply(msg);
                 Some(Event::Reply { token, result })
             }
             MessageType::Signal => ofono::signal(msg).map(Event::Signal),
@@ -87,7 +87,7 @@ impl Bus {
 
     /// Forgets calls the keeper no longer waits for.
     fn forget_expired(&mut self, now: Instant) {
-        self.calls.retain(|_, (_, _, deadline)| *deadline > now);
+        self.calls.retain(|_, (_, deadline)| *deadline > now);
     }
 
     fn fd(&self) -> RawFd {

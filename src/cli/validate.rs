@@ -56,7 +56,7 @@ pub(super) fn parse_probe(text: &str) -> Result<ProbeMode, CliError> {
     match text {
         "dns" => Ok(ProbeMode::Dns),
         "off" => Ok(ProbeMode::Off),
-        _ if text.starts_with("tcp:") => crate::probe::parse_target(text)
+        _ if text.starts_with("tcp:") => crate::target::parse_target(text)
             .map(ProbeMode::Fixed)
             .map_err(|e| CliError(format!("--probe: {e}"))),
         _ => Err(CliError(format!(

@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::probe::Counters;
+use crate::counters::Counters;
 
 /// Packets sent without one received before a stall is suspected: more
 /// than one unanswered request (a DNS query and its retry are 2-3), fewer

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::Keeper;
 use crate::events::{Action, DnsVia, Level};
-use crate::netconf::settings::{NetSettings, from_props};
+use crate::netsettings::{NetSettings, from_props};
 use crate::value::Value;
 
 /// `Settings` and `IPv6.Settings` as the context reported them.

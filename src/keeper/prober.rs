@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 
 use super::datastall::{DataStall, Look, STALL_PROBE_PACE};
 use super::settings::{ProbeMode, Settings};
+use crate::counters::Counters;
 use crate::events::{ProbeRequest, Token};
-use crate::netconf::settings::NetSettings;
-use crate::probe::{Counters, Target};
+use crate::netsettings::NetSettings;
+use crate::target::Target;
 
 /// Where a due probe goes.
 pub enum Aim {

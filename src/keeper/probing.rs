@@ -7,8 +7,8 @@ use std::time::Instant;
 use super::Keeper;
 use super::ladder::Rung;
 use super::prober::Aim;
+use crate::counters::Counters;
 use crate::events::{Action, Level, ProbeOutcome, Token};
-use crate::probe::Counters;
 
 impl Keeper {
     /// The probe timer fired: send the probe, if the link has a target.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::probe::Target;
+use crate::target::Target;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {

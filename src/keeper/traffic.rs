@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use super::Keeper;
 use super::datastall::Look;
+use crate::counters::Counters;
 use crate::events::{Action, Level};
-use crate::probe::Counters;
 
 impl Keeper {
     /// Asks the edge for the counters of the configured interface, if any.

@@ -5,7 +5,7 @@
 //! interface: all it counted is new. What an interface counted after our
 //! last look before it went is not seen (at most one `--interval`).
 
-use crate::probe::Counters;
+use crate::counters::Counters;
 use crate::status::Bytes;
 
 use super::datastall::is_new_interface;

@@ -11,12 +11,12 @@ use std::path::PathBuf;
 use std::process::Child;
 
 use crate::events::Level;
+use crate::netsettings::{AddrMethod, NetSettings, prefix_len, valid_ifname};
 
 use super::Note;
 use super::dhcp;
 use super::resolv::{self, DnsApplied};
 use super::routes;
-use super::settings::{AddrMethod, NetSettings, prefix_len, valid_ifname};
 use super::sys::{self, RouteOp};
 
 /// Label of the secondary address we add when the interface already has

@@ -1,15 +1,14 @@
 //! Address, default route and name servers for the active context.
 //!
 //! oFono only sets IFF_UP on the context's interface; for internet contexts
-//! the client must add the rest (ofono-notes.md, `Settings`). `settings`
-//! validates what oFono (i.e. the network) sent, `apply` does the I/O through
-//! ioctls and files and can take back exactly what it did.
+//! the client must add the rest (ofono-notes.md, `Settings`).
+//! `crate::netsettings` validates what oFono (i.e. the network) sent, `apply`
+//! does the I/O through ioctls and files and can take back exactly what it did.
 
 pub mod apply;
 mod dhcp;
 mod resolv;
 mod routes;
-pub mod settings;
 mod sys;
 #[cfg(test)]
 pub mod testns;

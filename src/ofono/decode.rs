@@ -139,3 +139,60 @@ pub fn objects(it: &mut Iter) -> Option<Vec<(String, Props)>> {
     }
     Some(out)
 }
+
+/// Bound on a signature we spell out (libdbus allows 255).
+const MAX_SIGNATURE: usize = 255;
+
+/// The D-Bus signature of the arguments from the iterator on, spelled from
+/// their type codes; `None` past the bounds. Only an empty array, which has
+/// no element to look at, asks libdbus (`Iter::signature`); that is never a
+/// dict entry, on which it panics.
+pub fn signature(it: &mut Iter) -> Option<String> {
+    let mut sig = String::new();
+    while it.arg_type() != ArgType::Invalid {
+        complete_type(it, 0, &mut sig)?;
+        if sig.len() > MAX_SIGNATURE {
+            return None;
+        }
+        if !it.next() {
+            break;
+        }
+    }
+    Some(sig)
+}
+
+/// Appends the signature of the one value under the iterator.
+fn complete_type(it: &mut Iter, depth: u8, sig: &mut String) -> Option<()> {
+    if depth > 2 * MAX_DEPTH || sig.len() > MAX_SIGNATURE {
+        return None;
+    }
+    let kind = it.arg_type();
+    let (open, close) = match kind {
+        ArgType::Invalid => return None,
+        ArgType::Array => {
+            let mut items = it.recurse(ArgType::Array)?;
+            if items.arg_type() == ArgType::Invalid {
+                sig.push_str(&it.signature());
+                return Some(());
+            }
+            sig.push('a');
+            return complete_type(&mut items, depth + 1, sig);
+        }
+        ArgType::Struct => ('(', ')'),
+        ArgType::DictEntry => ('{', '}'),
+        code => {
+            sig.push(code as u8 as char);
+            return Some(());
+        }
+    };
+    let mut fields = it.recurse(kind)?;
+    sig.push(open);
+    while fields.arg_type() != ArgType::Invalid {
+        complete_type(&mut fields, depth + 1, sig)?;
+        if !fields.next() {
+            break;
+        }
+    }
+    sig.push(close);
+    Some(())
+}

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use dbus::Message;
 
 use crate::events::Method;
-use crate::netconf::settings::valid_ifname;
+use crate::netsettings::valid_ifname;
 
 pub const SERVICE: &str = "org.freedesktop.resolve1";
 const PATH: &str = "/org/freedesktop/resolve1";

@@ -8,10 +8,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
+use crate::netsettings::{MAX_DNS, valid_ifname};
+use crate::target::Target;
+
 use super::dns;
 use super::sock;
-use super::target::Target;
-use crate::netconf::settings::{MAX_DNS, valid_ifname};
 
 pub struct Probe {
     kind: Kind,

@@ -12,10 +12,8 @@ mod counters;
 mod dns;
 mod inflight;
 mod sock;
-mod target;
 #[cfg(test)]
 mod tests;
 
-pub use counters::{Counters, read as read_counters};
+pub use counters::read as read_counters;
 pub use inflight::Probe;
-pub use target::{Target, parse_target};

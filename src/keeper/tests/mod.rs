@@ -17,8 +17,8 @@ mod stories_stall;
 use std::time::{Duration, Instant};
 
 use super::{Keeper, Settings};
+use crate::counters::Counters;
 use crate::events::{Action, Call, CallError, Event, Level, Method, Reply, Request, Signal, Token};
-use crate::probe::Counters;
 pub use fake::Fake;
 
 pub struct Story {

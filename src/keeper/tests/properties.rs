@@ -7,9 +7,9 @@ use proptest::prelude::*;
 
 use super::fake::CTX;
 use super::{Fake, Story, settings};
+use crate::counters::Counters;
 use crate::events::{Event, Iface, ProbeOutcome, Reply, Request, Signal};
 use crate::keeper::change::is_mutation;
-use crate::probe::Counters;
 use crate::value::Value;
 
 #[derive(Clone, Debug)]

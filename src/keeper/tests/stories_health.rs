@@ -6,7 +6,7 @@ use super::fake::{CTX, SYSTEM_PATH};
 use super::{Fake, Story, rx, settings};
 use crate::events::{Action, Iface, ProbeOutcome, Request, Signal};
 use crate::keeper::{ProbeMode, Settings};
-use crate::probe::Target;
+use crate::target::Target;
 use crate::value::Value;
 
 fn failed() -> ProbeOutcome {

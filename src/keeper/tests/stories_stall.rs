@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use super::fake::CTX;
 use super::{Fake, Story, settings};
+use crate::counters::Counters;
 use crate::events::{Action, Iface, ProbeOutcome, Signal};
 use crate::keeper::{ProbeMode, Settings};
-use crate::probe::Counters;
 use crate::status::Bytes;
 use crate::value::Value;
 

@@ -9,8 +9,8 @@ use super::TempDir;
 use crate::events::Level;
 use crate::netconf::Note;
 use crate::netconf::apply::{NetOptions, apply, check_dns, move_dns, undo};
-use crate::netconf::settings::{AddrMethod, NetSettings, from_props};
 use crate::netconf::testns::{fresh_netns, ip};
+use crate::netsettings::{AddrMethod, NetSettings, from_props};
 use crate::value::{Value, props};
 
 const IFACE: &str = "ppp9";

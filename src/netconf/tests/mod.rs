@@ -1,10 +1,9 @@
-//! netconf tests: `settings` and `resolv` run anywhere; `apply` needs root
-//! and runs each test in its own network namespace (see `testns`).
+//! netconf tests: `resolv` runs anywhere; `apply` needs root and runs each
+//! test in its own network namespace (see `testns`).
 
 mod apply;
 mod poll;
 mod resolv;
-mod settings;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};

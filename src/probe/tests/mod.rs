@@ -1,5 +1,4 @@
-//! Probe tests: target parsing anywhere; probing (root) between two network
-//! namespaces joined by a veth pair.
+//! Probe tests: probing (root) between two network namespaces joined by a
+//! veth pair.
 
 mod net;
-mod target;

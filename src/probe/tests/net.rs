@@ -8,7 +8,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::netconf::testns::{NamedNs, fresh_netns, ip, require_root};
-use crate::probe::{Probe, Target, read_counters};
+use crate::probe::{Probe, read_counters};
+use crate::target::Target;
 
 const TIMEOUT: Duration = Duration::from_millis(300);
 const DNS4: &str = "10.9.0.2";

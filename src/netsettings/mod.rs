@@ -1,4 +1,5 @@
-//! oFono's `Settings` / `IPv6.Settings` dictionaries, validated.
+//! oFono's `Settings` / `IPv6.Settings` dictionaries, validated: what the
+//! keeper hands to the network edge (`netconf`) to configure the link.
 //!
 //! Everything here came from the network (through the modem and oFono), so
 //! every field is checked before it can reach an ioctl or resolv.conf. Pure:
@@ -292,3 +293,6 @@ fn contiguous(mask: u32) -> bool {
 pub fn prefix_len(mask: Ipv4Addr) -> u8 {
     u32::from(mask).leading_ones() as u8
 }
+
+#[cfg(test)]
+mod tests;

@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use crate::netconf::settings::{AddrMethod, from_props, valid_ifname};
+use super::{AddrMethod, from_props, valid_ifname};
 use crate::value::{Props, Value, props};
 
 fn s(v: &str) -> Value {

@@ -1,5 +1,6 @@
 //! What to probe: the context's own name servers, or a TCP address given by
-//! the operator (`--probe tcp:IP:PORT`).
+//! the operator (`--probe tcp:IP:PORT`). Pure: the probe edge (`probe`) does
+//! the sending.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -51,5 +52,35 @@ fn with_port(ip: &str) -> String {
         format!("[{ip}]:443")
     } else {
         format!("{ip}:443")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tcp_targets() {
+        assert_eq!(
+            parse_target("tcp:1.1.1.1:443"),
+            Ok(Target::Tcp("1.1.1.1:443".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_target("tcp:[::1]:53"),
+            Ok(Target::Tcp("[::1]:53".parse().unwrap()))
+        );
+    }
+
+    #[test]
+    fn clear_errors() {
+        let err = |s: &str| parse_target(s).unwrap_err();
+        assert!(err("tcp:example.com:443").contains("name resolution is what may be broken"));
+        assert!(err("tcp:1.1.1.1").contains("missing port"));
+        assert!(err("tcp:1.1.1.1:http").contains("bad port"));
+        assert!(err("tcp:2001:db8::1:443").contains("brackets"));
+        assert!(err("tcp:0.0.0.0:80").contains("unicast"));
+        assert!(err("tcp:1.1.1.1:0").contains("port above 0"));
+        assert!(err("udp:1.1.1.1:53").contains("expected tcp:IP:PORT"));
+        assert!(err("").contains("expected"));
     }
 }
