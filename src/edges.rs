@@ -186,12 +186,14 @@ impl Edges {
     /// Rewrites the status file (and metrics file) from a snapshot.
     fn write_files(&mut self, status: &Status) {
         let (now, wall) = (Instant::now(), SystemTime::now());
+        // Metrics first: a reader that sees the status file change finds
+        // the metrics of the same snapshot already there.
         let mut files = Vec::new();
-        if let Some(path) = &self.cfg.status_file {
-            files.push((path.clone(), report::status_text(status, now, wall)));
-        }
         if let Some(path) = &self.cfg.metrics_file {
             files.push((path.clone(), report::metrics_text(status, now, wall)));
+        }
+        if let Some(path) = &self.cfg.status_file {
+            files.push((path.clone(), report::status_text(status, now, wall)));
         }
         for (path, text) in files {
             if let Err(e) = report::replace(&path, &text)
