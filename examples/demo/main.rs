@@ -8,6 +8,7 @@ mod bench;
 #[path = "../../tests/bench/e367/mod.rs"]
 mod e367;
 
+mod console;
 mod on_e367;
 mod on_phonesim;
 

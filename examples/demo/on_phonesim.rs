@@ -9,29 +9,24 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::bench::{Bench, BenchOptions, Daemon};
+use crate::console::Console;
 
 struct Demo {
     bench: Bench,
     daemon: Daemon,
-    t0: Instant,
-    shown: usize,
+    console: Console,
     stop: Arc<AtomicBool>,
     until: Option<Instant>,
 }
 
 impl Demo {
     fn say(&self, what: &str) {
-        println!("[{:7.3}] demo: {what}", self.t0.elapsed().as_secs_f64());
+        self.console.say(what);
     }
 
     /// Prints the daemon's new log lines with the demo's clock.
     fn pump(&mut self) {
-        let lines = self.daemon.lines();
-        for (at, line) in &lines[self.shown.min(lines.len())..] {
-            let t = at.saturating_duration_since(self.t0).as_secs_f64();
-            println!("[{t:7.3}] {line}");
-        }
-        self.shown = lines.len();
+        self.console.show(&self.daemon);
     }
 
     fn over(&self) -> bool {
@@ -112,28 +107,26 @@ pub fn run(duration: Option<f64>, every: f64, bin: &Path, stop: Arc<AtomicBool>)
         daemon_bin: Some(bin.to_path_buf()),
         ..BenchOptions::default()
     });
-    println!(
-        "[{:7.3}] demo: real ofonod (pid {}) on a private bus, simulated modem on 127.0.0.1:{}",
-        t0.elapsed().as_secs_f64(),
+    let console = Console::new(t0);
+    console.say(&format!(
+        "real ofonod (pid {}) on a private bus, simulated modem on 127.0.0.1:{}",
         bench.ofono_pid().unwrap_or(0),
         bench.sim().port()
-    );
+    ));
     // The options a user gives (an APN); every timing is the default: each
     // fault of the demo is a lower layer's or the network's, not a reason
     // to back off.
     let daemon_args = ["-f", "--apn", "internet"];
-    println!(
-        "[{:7.3}] demo: starting {} {}",
-        t0.elapsed().as_secs_f64(),
+    console.say(&format!(
+        "starting {} {}",
         bin.display(),
         daemon_args.join(" ")
-    );
+    ));
     let daemon = bench.spawn_daemon(&daemon_args);
     let mut demo = Demo {
         bench,
         daemon,
-        t0,
-        shown: 0,
+        console,
         stop,
         until: duration.map(|d| t0 + Duration::from_secs_f64(d)),
     };

@@ -78,39 +78,3 @@ impl fmt::Display for Cause {
         f.write_str(text)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_cause_token_is_short_and_in_the_readme() {
-        let readme = include_str!("../../README.md");
-        let all = [
-            Cause::BusLost,
-            Cause::OfonoLeft,
-            Cause::OfonoRestarted,
-            Cause::ModemGone,
-            Cause::ModemRemoved,
-            Cause::ModemOff,
-            Cause::RadioOff,
-            Cause::PacketServiceGone,
-            Cause::Detached,
-            Cause::ContextVanished,
-            Cause::ContextRemoved("/m/c1".into()),
-            Cause::Deactivated,
-            Cause::NotActive,
-        ];
-        for cause in all {
-            let token = cause.token();
-            assert!(
-                token.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
-                "{token}"
-            );
-            assert!(
-                readme.contains(&format!("`{token}`")),
-                "README lacks {token}"
-            );
-        }
-    }
-}

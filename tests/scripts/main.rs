@@ -8,6 +8,8 @@
 mod bench;
 #[path = "../bench/e367/mod.rs"]
 mod e367;
+#[path = "../../examples/demo/console.rs"]
+mod console;
 #[path = "../../examples/demo/on_e367/mod.rs"]
 mod on_e367;
 

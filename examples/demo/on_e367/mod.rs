@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::bench::Daemon;
+use crate::console::Console;
 use crate::e367::E367Bench;
 use crate::e367::harness::dns_a;
 use crate::e367::operator::{BANNER, WEB_PORT};
@@ -36,24 +37,18 @@ pub struct Config {
 struct Demo {
     bench: E367Bench,
     daemon: Daemon,
-    t0: Instant,
-    shown: usize,
+    console: Console,
     stop: Arc<AtomicBool>,
 }
 
 impl Demo {
     fn say(&self, what: &str) {
-        println!("[{:7.3}] demo: {what}", self.t0.elapsed().as_secs_f64());
+        self.console.say(what);
     }
 
     /// Prints the daemon's new log lines with the demo's clock.
     fn pump(&mut self) {
-        let lines = self.daemon.lines();
-        for (at, line) in &lines[self.shown.min(lines.len())..] {
-            let t = at.saturating_duration_since(self.t0).as_secs_f64();
-            println!("[{t:7.3}] {line}");
-        }
-        self.shown = lines.len();
+        self.console.show(&self.daemon);
     }
 
     fn stopped(&self) -> bool {
@@ -135,24 +130,22 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Summary {
     let until = cfg.duration.map(|d| t0 + d);
     let bench = E367Bench::start(&cfg.bin);
     let (modem, pcui) = bench.dongle().world().port_names().unwrap_or_default();
-    println!(
-        "[{:7.3}] demo: ofonod 1.31 (huawei driver) at {}, simulated E367 on {modem} (Modem) and {pcui} (Pcui)",
-        t0.elapsed().as_secs_f64(),
+    let console = Console::new(t0);
+    console.say(&format!(
+        "ofonod 1.31 (huawei driver) at {}, simulated E367 on {modem} (Modem) and {pcui} (Pcui)",
         bench.modem_path().unwrap_or_default()
-    );
-    println!(
-        "[{:7.3}] demo: starting {} {}",
-        t0.elapsed().as_secs_f64(),
+    ));
+    console.say(&format!(
+        "starting {} {}",
         cfg.bin.display(),
         DAEMON_ARGS.join(" ")
-    );
+    ));
     let started = Instant::now();
     let daemon = bench.spawn_daemon(&DAEMON_ARGS);
     let mut d = Demo {
         bench,
         daemon,
-        t0,
-        shown: 0,
+        console,
         stop,
     };
     let mut sum = Summary {
@@ -243,6 +236,6 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Summary {
     d.pump();
     sum.daemon_exit = status.and_then(|s| s.code());
     d.say(&format!("psendurance exited with {:?}", sum.daemon_exit));
-    sum.print(t0);
+    sum.print(&d.console);
     sum
 }

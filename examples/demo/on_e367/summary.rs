@@ -1,6 +1,8 @@
 //! What the E367 demo counts: per fault kind, injected, recovered, worst.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::console::Console;
 
 /// Per fault kind, in FAULTS order.
 #[derive(Debug, Default, Clone)]
@@ -35,10 +37,9 @@ impl Summary {
     }
 
     /// The closing lines, on the demo's clock.
-    pub fn print(&self, t0: Instant) {
-        println!(
-            "[{:7.3}] demo: SUMMARY: {} faults injected, {} recovered, worst {:.2} s{}",
-            t0.elapsed().as_secs_f64(),
+    pub fn print(&self, console: &Console) {
+        console.say(&format!(
+            "SUMMARY: {} faults injected, {} recovered, worst {:.2} s{}",
             self.injected(),
             self.recovered(),
             self.worst().as_secs_f64(),
@@ -47,7 +48,7 @@ impl Summary {
             } else {
                 ""
             }
-        );
+        ));
         for k in self.kinds.iter().filter(|k| k.injected > 0) {
             println!(
                 "    {}/{} recovered, worst {:6.2} s  {}",

@@ -13,6 +13,7 @@ mod stories_peers;
 mod stories_ppp;
 mod stories_setup;
 mod stories_stall;
+mod tokens;
 
 use std::time::{Duration, Instant};
 
