@@ -95,92 +95,120 @@ impl Bus {
     }
 }
 
-/// Runs until the keeper exits; returns the exit code.
-pub fn run(keeper: &mut Keeper, signals: &mut Signals, edges: &mut Edges) -> i32 {
-    let mut retry = RECONNECT_FIRST;
-    let mut warned = false;
-    loop {
-        match Bus::connect() {
-            Ok(mut bus) => {
-                if warned {
-                    emit(Level::Info, "system bus reachable again");
-                }
-                retry = RECONNECT_FIRST;
-                warned = false;
-                edges.ready();
-                keeper.handle(Event::BusConnected, Instant::now());
-                if let Some(code) = serve(keeper, &mut bus, signals, edges) {
-                    return code;
-                }
-                keeper.handle(Event::BusLost, Instant::now());
-            }
-            Err(e) => {
-                if !warned {
-                    let why = e.message().unwrap_or("unknown error");
-                    emit(
-                        Level::Warn,
-                        &format!("cannot reach the system bus ({why}); retrying"),
-                    );
-                    warned = true;
-                }
-            }
+/// When to (re)connect to the system bus: at start at once, after a loss
+/// or a failed try after `RECONNECT_FIRST`, doubling up to `RECONNECT_CAP`.
+/// One more deadline of the loop; it decides nothing about the modem.
+struct Reconnect {
+    at: Option<Instant>,
+    retry: Duration,
+    /// A failure has been logged since the bus was last reachable.
+    warned: bool,
+}
+
+impl Reconnect {
+    fn new(now: Instant) -> Reconnect {
+        Reconnect {
+            at: Some(now),
+            retry: RECONNECT_FIRST,
+            warned: false,
         }
-        if let Some(code) = perform(keeper, None, edges) {
-            return code;
-        }
-        let until = Instant::now() + retry;
-        retry = (retry * 2).min(RECONNECT_CAP);
-        while Instant::now() < until {
-            // The edges keep their own deadlines (watchdog pings, the status
-            // file) while the bus is away.
-            let wake = edges.deadline().map_or(until, |d| d.min(until));
-            wait(&[(signals.fd(), true, false)], Some(wake));
-            for request in signals.take() {
-                keeper.handle(Event::Request(request), Instant::now());
-            }
-            let now = Instant::now();
-            if let Some(event) = edges.check(now) {
-                keeper.handle(event, now);
-            }
-            if let Some(code) = perform(keeper, None, edges) {
-                return code;
-            }
-        }
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.at
+    }
+
+    fn due(&self, now: Instant) -> bool {
+        self.at.is_some_and(|at| at <= now)
+    }
+
+    /// Connected: the next loss starts the backoff afresh. The line to log.
+    fn connected(&mut self) -> Option<&'static str> {
+        self.at = None;
+        self.retry = RECONNECT_FIRST;
+        std::mem::take(&mut self.warned).then_some("system bus reachable again")
+    }
+
+    /// A try failed: tries again later; whether to log it (once per outage).
+    fn failed(&mut self, now: Instant) -> bool {
+        self.later(now);
+        !std::mem::replace(&mut self.warned, true)
+    }
+
+    /// The connection was lost.
+    fn lost(&mut self, now: Instant) {
+        self.later(now);
+    }
+
+    fn later(&mut self, now: Instant) {
+        self.at = Some(now + self.retry);
+        self.retry = (self.retry * 2).min(RECONNECT_CAP);
     }
 }
 
-/// Serves one bus connection: `Some(code)` to exit, `None` if the bus was lost.
-fn serve(
-    keeper: &mut Keeper,
-    bus: &mut Bus,
-    signals: &mut Signals,
-    edges: &mut Edges,
-) -> Option<i32> {
+/// Runs until the keeper exits; returns the exit code. One loop, with or
+/// without a bus: signals, the edges' checks and the keeper's timers go on
+/// while the bus is away, and reconnecting is one more deadline.
+pub fn run(keeper: &mut Keeper, signals: &mut Signals, edges: &mut Edges) -> i32 {
+    let mut bus: Option<Bus> = None;
+    let mut reconnect = Reconnect::new(Instant::now());
     loop {
-        if let Some(code) = perform(keeper, Some(bus), edges) {
-            bus.channel.flush();
-            return Some(code);
-        }
-        bus.channel.flush();
-        if bus.channel.read_write(Some(Duration::ZERO)).is_err() || !bus.channel.is_connected() {
-            return None;
-        }
-        let mut arrived = false;
-        while let Some(msg) = bus.channel.pop_message() {
-            arrived = true;
-            if let Some(event) = bus.event(&msg) {
-                keeper.handle(event, Instant::now());
+        let now = Instant::now();
+        if bus.is_none() && reconnect.due(now) {
+            match Bus::connect() {
+                Ok(connected) => {
+                    if let Some(line) = reconnect.connected() {
+                        emit(Level::Info, line);
+                    }
+                    bus = Some(connected);
+                    edges.ready();
+                    keeper.handle(Event::BusConnected, Instant::now());
+                }
+                Err(e) => {
+                    if reconnect.failed(now) {
+                        let why = e.message().unwrap_or("unknown error");
+                        let line = format!("cannot reach the system bus ({why}); retrying");
+                        emit(Level::Warn, &line);
+                    }
+                }
             }
         }
-        if arrived {
-            continue; // send what the keeper wants before sleeping
+        let exit = perform(keeper, bus.as_mut(), edges);
+        if let Some(b) = bus.as_mut() {
+            b.channel.flush();
         }
-        let mut fds = vec![(bus.fd(), true, false), (signals.fd(), true, false)];
+        if let Some(code) = exit {
+            return code;
+        }
+        if let Some(b) = bus.as_mut() {
+            if b.channel.read_write(Some(Duration::ZERO)).is_err() || !b.channel.is_connected() {
+                bus = None;
+                reconnect.lost(now);
+                keeper.handle(Event::BusLost, Instant::now());
+                continue;
+            }
+            let mut arrived = false;
+            while let Some(msg) = b.channel.pop_message() {
+                arrived = true;
+                if let Some(event) = b.event(&msg) {
+                    keeper.handle(event, Instant::now());
+                }
+            }
+            if arrived {
+                continue; // send what the keeper wants before sleeping
+            }
+        }
+        let mut fds = vec![(signals.fd(), true, false)];
+        fds.extend(bus.as_ref().map(|b| (b.fd(), true, false)));
         fds.extend(edges.fds());
-        let until = [keeper.poll_timeout(), edges.deadline()]
-            .into_iter()
-            .flatten()
-            .min();
+        let until = [
+            keeper.poll_timeout(),
+            edges.deadline(),
+            reconnect.deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         wait(&fds, until);
         for request in signals.take() {
             keeper.handle(Event::Request(request), Instant::now());
@@ -189,7 +217,9 @@ fn serve(
         if let Some(event) = edges.check(now) {
             keeper.handle(event, now);
         }
-        bus.forget_expired(now);
+        if let Some(b) = bus.as_mut() {
+            b.forget_expired(now);
+        }
         keeper.handle(Event::Tick, now);
     }
 }
@@ -257,5 +287,35 @@ fn wait(fds: &[(RawFd, bool, bool)], until: Option<Instant>) {
             pollfds.len() as libc::nfds_t,
             timeout_ms,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reconnecting_starts_at_once_backs_off_to_the_cap_and_warns_once() {
+        let t0 = Instant::now();
+        let mut r = Reconnect::new(t0);
+        assert!(r.due(t0), "the first connect is not delayed");
+        let mut now = t0;
+        let mut waits = Vec::new();
+        let mut warnings = 0;
+        for _ in 0..7 {
+            warnings += usize::from(r.failed(now));
+            let at = r.deadline().unwrap();
+            assert!(!r.due(at - Duration::from_millis(1)));
+            waits.push((at - now).as_secs());
+            now = at;
+        }
+        assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30]);
+        assert_eq!(warnings, 1, "one warning per outage, not per try");
+        assert_eq!(r.connected(), Some("system bus reachable again"));
+        assert_eq!(r.deadline(), None, "no tries while connected");
+        // A loss waits the first step again, and a quick recovery says nothing.
+        r.lost(now);
+        assert_eq!(r.deadline(), Some(now + RECONNECT_FIRST));
+        assert_eq!(r.connected(), None);
     }
 }
