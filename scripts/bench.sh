@@ -5,10 +5,10 @@
 # recoveries, idle cost, each next to its budget. Needs root, like the bench.
 #   scripts/bench.sh [--lean] [--quick] [--episodes N] [--recoveries N]
 #                    [--startups N] [--idle SECS] [--poll-window SECS] [--out FILE]
-#                    [--e367-runs N] [--only e367]
+#                    [--e367-runs N] [--only e367|idle]
 # The E367 section (real ofonod huawei driver, PPP, data through ppp0):
 # start-up, each fault next to the reference, a ghost (skipped by --quick);
-# --only e367 runs that section alone.
+# --only e367 runs that section alone; --only idle the idle rows alone.
 # --lean measures the binary of scripts/build-lean.sh (std without its
 # backtrace printer, as the Pi build has it) instead of `cargo build --release`.
 # Figures are noisy while other jobs share the machine; the reference column

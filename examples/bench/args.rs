@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub const USAGE: &str = "usage: bench [--quick] [--episodes N] [--recoveries N] [--startups N] \
-[--idle SECS] [--poll-window SECS] [--e367-runs N] [--only e367] [--bin PATH] [--reference PATH] \
+[--idle SECS] [--poll-window SECS] [--e367-runs N] [--only e367|idle] [--bin PATH] [--reference PATH] \
 [--out FILE]";
 
 #[derive(Debug, Clone)]
@@ -84,8 +84,12 @@ pub fn parse() -> Result<Args, String> {
             "--reference" => a.reference = PathBuf::from(value),
             "--out" => a.out = PathBuf::from(value),
             "--e367-runs" => a.e367_runs = count()?,
-            "--only" if value == "e367" => a.only = Some(value),
-            "--only" => return Err(format!("--only: '{value}': only e367 can be selected")),
+            "--only" if value == "e367" || value == "idle" => a.only = Some(value),
+            "--only" => {
+                return Err(format!(
+                    "--only: '{value}' is no section; use --only e367 or --only idle"
+                ));
+            }
             _ => return Err(format!("unknown option '{flag}'; {USAGE}")),
         }
     }

@@ -80,6 +80,27 @@ fn run(a: &args::Args) -> Result<(), String> {
         bin: a.bin.clone(),
         reference: a.reference.clone(),
     };
+    let plain = Client {
+        args: vec!["-f".into()],
+        ..ours.clone()
+    };
+    if a.only.as_deref() == Some("idle") {
+        let mut rows = Vec::new();
+        eprintln!("bench: idle for {:?} (three variants at once)", a.idle);
+        for (i, probe) in idle_all(&plain, a.idle)? {
+            rows.extend(report::idle_rows(&i, INTERVAL, probe));
+        }
+        let context = vec![
+            format!("machine: {machine}"),
+            format!("load average at the end: {}", common::machine::load()),
+            format!("daemon: {} (release build)", a.bin.display()),
+            IDLE_CONTEXT.into(),
+        ];
+        return write(
+            a,
+            &table::render("psendurance idle on the bench", &context, &rows),
+        );
+    }
     if a.only.is_some() {
         let rows = e367bench::rows(&e367)?;
         let context = vec![
@@ -101,10 +122,6 @@ fn run(a: &args::Args) -> Result<(), String> {
     let s = session::run(a, &ours, &reference)?;
     rows.extend(report::reaction_rows(&s));
     eprintln!("bench: poll rounds for {:?}", a.poll_window);
-    let plain = Client {
-        args: vec!["-f".into()],
-        ..ours.clone()
-    };
     rows.extend(report::poll_rows(&poll::measure(
         &plain,
         Duration::from_secs(2),
@@ -125,9 +142,7 @@ fn run(a: &args::Args) -> Result<(), String> {
              each on its own bench, alternating blocks of 25 episodes",
             REACTION_ARGS.join(" ")
         ),
-        "idle: psendurance `-f` with its defaults (--interval 30, probe every 60 s) \
-         plus the variant's option"
-            .into(),
+        IDLE_CONTEXT.into(),
         E367_CONTEXT.into(),
         "figures are noisy when other builds share the machine: compare with the \
          reference column, taken alongside"
@@ -138,6 +153,9 @@ fn run(a: &args::Args) -> Result<(), String> {
         &table::render("psendurance on the bench", &context, &rows),
     )
 }
+
+const IDLE_CONTEXT: &str = "idle: psendurance `-f` with its defaults (--interval 30, \
+probe every 60 s) plus the variant's option";
 
 const E367_CONTEXT: &str = "E367 rows: real ofonod's huawei driver and PPP, psendurance \
 `-f -v --apn internet` (its defaults otherwise), the reference in the same namespace; \
