@@ -79,23 +79,12 @@ impl Keeper {
             }
             self.ladder.turned_off();
         }
-        if modem.bool("Powered") != Some(true) {
-            let step = set(Iface::Modem, "Powered", true);
-            return self.mutate(
-                &modem_path,
-                step,
-                Phase::PoweringUp(modem_path.clone()),
-                now,
-            );
-        }
-        if modem.bool("Online") != Some(true) {
-            let step = set(Iface::Modem, "Online", true);
-            return self.mutate(
-                &modem_path,
-                step,
-                Phase::GoingOnline(modem_path.clone()),
-                now,
-            );
+        let modem_switches = [
+            ("Powered", true, Phase::PoweringUp(modem_path.clone())),
+            ("Online", true, Phase::GoingOnline(modem_path.clone())),
+        ];
+        if let Some(next) = self.switch_on(&modem_path, &modem, Iface::Modem, modem_switches, now) {
+            return next;
         }
         if let Some(next) = self.unlock_sim(&modem_path, now) {
             return next;
@@ -106,23 +95,17 @@ impl Keeper {
         if !cm.known() {
             return Busy;
         }
-        if cm.bool("RoamingAllowed") != Some(self.cfg.roaming) {
-            let step = set(Iface::ConnectionManager, "RoamingAllowed", self.cfg.roaming);
-            return self.mutate(
-                &modem_path,
-                step,
+        let packet_switches = [
+            (
+                "RoamingAllowed",
+                self.cfg.roaming,
                 Phase::PacketService(modem_path.clone()),
-                now,
-            );
-        }
-        if cm.bool("Powered") != Some(true) {
-            let step = set(Iface::ConnectionManager, "Powered", true);
-            return self.mutate(
-                &modem_path,
-                step,
-                Phase::PacketService(modem_path.clone()),
-                now,
-            );
+            ),
+            ("Powered", true, Phase::PacketService(modem_path.clone())),
+        ];
+        let cm_iface = Iface::ConnectionManager;
+        if let Some(next) = self.switch_on(&modem_path, &cm, cm_iface, packet_switches, now) {
+            return next;
         }
         if self.world.contexts.is_none() {
             return Busy;
@@ -179,6 +162,22 @@ impl Keeper {
         }
         let step = set(Iface::ConnectionContext, "Active", true);
         self.mutate(&ctx.path, step, Phase::Activating(ctx.path.clone()), now)
+    }
+
+    /// The first of `switches` (property, wanted value, phase while it is
+    /// set) that `obj` does not show yet, asked for on the modem's path.
+    fn switch_on<const N: usize>(
+        &mut self,
+        modem: &str,
+        obj: &Object,
+        iface: Iface,
+        switches: [(&'static str, bool, Phase); N],
+        now: Instant,
+    ) -> Option<Next> {
+        let (prop, want, phase) = switches
+            .into_iter()
+            .find(|(prop, want, _)| obj.bool(prop) != Some(*want))?;
+        Some(self.mutate(modem, set(iface, prop, want), phase, now))
     }
 
     /// Asks for a change unless that step is backing off.

@@ -56,6 +56,13 @@ fn assert_installed(root: &Path, rel: &str, source: &Path, mode: u32) {
     assert_eq!(m, mode, "{rel}: mode {m:o}");
 }
 
+/// The two files every install puts in place: the binary and the init script.
+fn assert_daemon_and_init_script(root: &Path, bin: &Path) {
+    assert_installed(root, "usr/local/sbin/psendurance", bin, 0o755);
+    let init = "etc/init.d/psendurance";
+    assert_installed(root, init, &script("init.d/psendurance"), 0o755);
+}
+
 #[test]
 fn install_sh_dry_run_changes_nothing_and_uninstall_restores_the_root() {
     let bin = daemon_bin();
@@ -89,13 +96,7 @@ fn install_sh_dry_run_changes_nothing_and_uninstall_restores_the_root() {
     // A real install with --user: every file in place, the existing
     // defaults file untouched.
     ok(install_sh(&root_args(root_s, bin_s, &["--user"])));
-    assert_installed(&root, "usr/local/sbin/psendurance", &bin, 0o755);
-    assert_installed(
-        &root,
-        "etc/init.d/psendurance",
-        &script("init.d/psendurance"),
-        0o755,
-    );
+    assert_daemon_and_init_script(&root, &bin);
     let unit = "etc/systemd/system/psendurance.service";
     assert_installed(&root, unit, &script("psendurance.service"), 0o644);
     let dropin = "etc/systemd/system/psendurance.service.d/user.conf";
@@ -272,13 +273,7 @@ fn install_sh_over_ssh_copies_runs_and_cleans_up() {
         root_s,
         "pi@raspberrypi",
     ]));
-    assert_installed(&root, "usr/local/sbin/psendurance", &bin, 0o755);
-    assert_installed(
-        &root,
-        "etc/init.d/psendurance",
-        &script("init.d/psendurance"),
-        0o755,
-    );
+    assert_daemon_and_init_script(&root, &bin);
     let log = std::fs::read_to_string(&calls).unwrap();
     assert!(
         log.starts_with("ssh pi@raspberrypi\nscp pi@raspberrypi:/tmp/psendurance-install."),
