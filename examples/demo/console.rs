@@ -1,7 +1,7 @@
 //! What the demo prints: its own lines and the daemon's log, on one clock
 //! (seconds since the demo started).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::bench::Daemon;
 
@@ -28,5 +28,17 @@ impl Console {
             println!("[{t:7.3}] {line}");
         }
         self.shown = lines.len();
+    }
+
+    /// Shows the daemon's log for `d`, or until `over` says the demo
+    /// ends; false if it does.
+    pub fn watch(&mut self, daemon: &Daemon, d: Duration, over: impl Fn() -> bool) -> bool {
+        let end = Instant::now() + d;
+        while Instant::now() < end && !over() {
+            self.show(daemon);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.show(daemon);
+        !over()
     }
 }

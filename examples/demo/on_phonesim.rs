@@ -35,16 +35,10 @@ impl Demo {
 
     /// Waits `secs`, showing the log; false if the demo should end.
     fn pause(&mut self, secs: f64) -> bool {
-        let end = Instant::now() + Duration::from_secs_f64(secs);
-        while Instant::now() < end {
-            if self.over() {
-                return false;
-            }
-            self.pump();
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        self.pump();
-        !self.over()
+        let (stop, until) = (&self.stop, self.until);
+        let over = || stop.load(Ordering::Relaxed) || until.is_some_and(|u| Instant::now() >= u);
+        self.console
+            .watch(&self.daemon, Duration::from_secs_f64(secs), over)
     }
 
     /// Waits until a new activation made a context active at the modem.

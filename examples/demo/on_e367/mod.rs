@@ -57,13 +57,9 @@ impl Demo {
 
     /// Waits, showing the log; false on Ctrl-C.
     fn pause(&mut self, d: Duration) -> bool {
-        let end = Instant::now() + d;
-        while Instant::now() < end && !self.stopped() {
-            self.pump();
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        self.pump();
-        !self.stopped()
+        let stop = &self.stop;
+        let over = || stop.load(Ordering::Relaxed);
+        self.console.watch(&self.daemon, d, over)
     }
 
     /// A PPP session newer than `sessions`, then data through it; the
