@@ -78,7 +78,7 @@ fn modemmanager_and_connman_are_named_once_each_and_listed_while_they_run() {
 fn a_client_that_keeps_deactivating_our_context_is_named_once() {
     use crate::bench::ofono;
     let b = bench();
-    let d = up(&b, &["--retry-min", "0.2"]);
+    let d = up(&b, &[]);
     let other = b.ofono();
     let needle = "keeps being deactivated with the modem healthy";
     for round in 1..=4 {
