@@ -16,7 +16,7 @@ const TERM_GRACE: Duration = Duration::from_millis(500);
 
 /// Spawns `argv` with `{iface}` replaced (the name is validated, so it can
 /// only ever be one plain argument).
-pub fn spawn(argv: &[String], iface: &str) -> Result<Child, String> {
+fn spawn(argv: &[String], iface: &str) -> Result<Child, String> {
     let args: Vec<String> = argv.iter().map(|a| a.replace("{iface}", iface)).collect();
     let (program, rest) = args.split_first().ok_or("--dhcp-command is empty")?;
     Command::new(program)
@@ -25,6 +25,36 @@ pub fn spawn(argv: &[String], iface: &str) -> Result<Child, String> {
         .process_group(0)
         .spawn()
         .map_err(|e| format!("cannot start {program}: {e}"))
+}
+
+/// Starts the client for Method "dhcp" if the operator named one
+/// (`--dhcp-command`); one note either way.
+pub fn start(command: Option<&[String]>, iface: &str) -> (Option<Child>, Note) {
+    match command {
+        Some(argv) => match spawn(argv, iface) {
+            Ok(child) => {
+                let note = (
+                    Level::Info,
+                    format!(
+                        "{iface}: uses DHCP; started {} (pid {})",
+                        argv.join(" "),
+                        child.id()
+                    ),
+                );
+                (Some(child), note)
+            }
+            Err(e) => (None, (Level::Error, format!("{iface}: uses DHCP; {e}"))),
+        },
+        None => (
+            None,
+            (
+                Level::Warn,
+                format!(
+                    "{iface}: the context uses DHCP; set --dhcp-command, e.g. 'udhcpc -i {{iface}} -n -q'"
+                ),
+            ),
+        ),
+    }
 }
 
 /// Reaps the client if it has exited; `None` while it runs.
