@@ -65,7 +65,7 @@ impl LastResort {
         // Record first: if the command reboots the board, the run still counts.
         let mut lines: String = recent.iter().map(|t| format!("{t}\n")).collect();
         lines.push_str(&format!("{now_secs}\n"));
-        crate::report::replace(&self.state_file, &lines).map_err(|e| {
+        crate::report::replace_durably(&self.state_file, &lines).map_err(|e| {
             format!(
                 "last-resort command not run: cannot record it in {}: {e}",
                 self.state_file.display()

@@ -166,9 +166,22 @@ pub fn metrics_text(s: &Status, now: Instant, wall: SystemTime) -> String {
     out
 }
 
-/// Replaces `path` atomically (temp file in the same directory, synced,
-/// renamed): readers never see half a file, and a reboot keeps it.
+/// Replaces `path` atomically (temp file in the same directory, renamed):
+/// readers never see half a file. Not synced: the status and metrics files
+/// describe the running daemon, live in /run (tmpfs) and are rewritten at
+/// every poll the byte counts move; on a disk a sync each time would cost
+/// a flash write per poll (and most of the idle CPU, measured: `bench.sh`).
 pub fn replace(path: &Path, text: &str) -> std::io::Result<()> {
+    write_then_rename(path, text, false)
+}
+
+/// `replace`, synced before the rename: for what must survive a reboot
+/// (the last-resort budget, whose command may be the reboot).
+pub fn replace_durably(path: &Path, text: &str) -> std::io::Result<()> {
+    write_then_rename(path, text, true)
+}
+
+fn write_then_rename(path: &Path, text: &str, sync: bool) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir)?;
     }
@@ -176,7 +189,9 @@ pub fn replace(path: &Path, text: &str) -> std::io::Result<()> {
     tmp.push(".tmp");
     let mut f = fs::File::create(&tmp)?;
     f.write_all(text.as_bytes())?;
-    f.sync_all()?;
+    if sync {
+        f.sync_all()?;
+    }
     fs::rename(&tmp, path)
 }
 
@@ -247,6 +262,8 @@ mod tests {
         replace(&path, "a=1\n").unwrap();
         replace(&path, "a=2\n").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "a=2\n");
+        replace_durably(&path, "a=3\n").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "a=3\n");
         assert_eq!(
             fs::read_dir(dir.join("sub")).unwrap().count(),
             1,

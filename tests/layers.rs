@@ -144,3 +144,20 @@ fn the_one_way_check_sees_an_upward_import() {
     assert!(pos("value") < pos("keeper") && pos("keeper") < pos("edges"));
     assert!(pos("edges") < pos("runloop"));
 }
+
+#[test]
+fn no_file_in_src_is_over_400_lines() {
+    let mut files = Vec::new();
+    rust_files(Path::new("src"), &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .map(|f| (f, fs::read_to_string(f).unwrap().lines().count()))
+        .filter(|(_, n)| *n > 400)
+        .map(|(f, n)| format!("{}: {n} lines", f.display()))
+        .collect();
+    assert!(
+        long.is_empty(),
+        "split these by concern (one concern per file):\n{}",
+        long.join("\n")
+    );
+}

@@ -149,11 +149,17 @@ fn provision(b: &E367Bench) -> Result<(), String> {
 
 /// A fresh bench with `who` started; (bench, client, exec → PPP up, exec →
 /// data flows (ours only)).
-fn start(o: &Opts, who: Who) -> Result<(E367Bench, Daemon, Duration, Option<Duration>), String> {
+fn start(o: &Opts, who: Who) -> Result<Started, String> {
+    start_with(o, who, ARGS)
+}
+
+type Started = (E367Bench, Daemon, Duration, Option<Duration>);
+
+fn start_with(o: &Opts, who: Who, args: &[&str]) -> Result<Started, String> {
     let b = E367Bench::start(&o.bin);
     let t0 = Instant::now();
     let d = match who {
-        Who::Ours => b.spawn_daemon(ARGS),
+        Who::Ours => b.spawn_daemon(args),
         Who::Reference => {
             let d = spawn_reference(&b, &o.reference)?;
             provision(&b)?;
@@ -251,8 +257,8 @@ pub fn rows(o: &Opts) -> Result<Vec<Row>, String> {
     for f in faults() {
         eprintln!("bench: e367 {}, {n} each", f.name);
         let (mut ppp, mut data, mut rppp) = (Vec::new(), Vec::new(), Vec::new());
-        // A fresh bench per episode: back-to-back losses on one bench would
-        // measure psendurance's backoff (its link never held `--stable`).
+        // A fresh bench per episode, so that every one starts from the same
+        // state (back-to-back losses: the phonesim rows and tests/e2e/pace.rs).
         for who in [Who::Ours, Who::Reference] {
             for _ in 0..n {
                 let (b, _d, _, _) = start(o, who)?;
@@ -287,6 +293,58 @@ pub fn rows(o: &Opts) -> Result<Vec<Row>, String> {
         );
     }
     Ok(rows)
+}
+
+/// A healthy E367 link left alone on the defaults: every poll re-reads
+/// oFono, checks resolv.conf and the default route, reads ppp0's counters
+/// and, as they moved, rewrites the status file; the DNS probe goes
+/// through ppp0 to the operator's server. Without `-v` (its line per call
+/// would be most of the cost), and with the status file on a tmpfs, where
+/// it is on a Pi (/run): on this machine's disk its rewrite costs more.
+pub fn idle(o: &Opts, window: Duration) -> Result<crate::idle::Idle, String> {
+    let run = Tmpfs::mount()?;
+    let status = run.0.join("status").display().to_string();
+    let state = run.0.display().to_string();
+    let args = [
+        "-f",
+        "--apn",
+        "internet",
+        "--status-file",
+        &status,
+        "--state-dir",
+        &state,
+    ];
+    let (_b, d, _, _) = start_with(o, Who::Ours, &args)?;
+    crate::idle::observe(&d, "E367, ppp0 with DNS (default probe)", window)
+}
+
+/// A private tmpfs, unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount() -> Result<Tmpfs, String> {
+        let dir = std::env::temp_dir().join(format!("psendurance-idle-run-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=1m", "psendurance-idle"])
+            .arg(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            return Err(format!("cannot mount a tmpfs on {} (root?)", dir.display()));
+        }
+        Ok(Tmpfs(dir))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+        let _ = std::fs::remove_dir(&self.0);
+    }
 }
 
 /// Both clients on their own bench at once: a ghost takes minutes.

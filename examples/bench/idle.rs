@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::bench::Daemon;
 use crate::clients::{self, Client};
 use crate::common::procstat::{ProcStat, ms_per_tick};
 
@@ -37,6 +38,11 @@ pub fn measure(
     let t = Instant::now();
     let d = client.spawn_with(&b, extra);
     clients::up(&b, &d, t)?;
+    observe(&d, label, window)
+}
+
+/// Watches a daemon that is up for `window`, once its start-up is over.
+pub fn observe(d: &Daemon, label: &str, window: Duration) -> Result<Idle, String> {
     let pid = d.pid();
     quiet(pid);
     let read = || ProcStat::read(pid).ok_or_else(|| format!("{label}: the daemon exited"));
