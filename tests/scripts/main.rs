@@ -6,10 +6,10 @@
 
 #[path = "../bench/mod.rs"]
 mod bench;
-#[path = "../bench/e367/mod.rs"]
-mod e367;
 #[path = "../../examples/demo/console.rs"]
 mod console;
+#[path = "../bench/e367/mod.rs"]
+mod e367;
 #[path = "../../examples/demo/on_e367/mod.rs"]
 mod on_e367;
 
