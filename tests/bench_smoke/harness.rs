@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::bench::ofono::{self as of, error_name};
 use crate::bench::{self, Bench, BenchOptions, BusPolicy, DaemonSpec};
+use crate::ofono_props::{self as of, error_name};
 use crate::{T, up_and_active};
 
 #[test]

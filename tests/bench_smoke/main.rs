@@ -8,11 +8,13 @@
 mod bench;
 mod harness;
 mod model;
+#[path = "../bench/ofono_props.rs"]
+mod ofono_props;
 
 use std::time::{Duration, Instant};
 
-use bench::ofono::{self as of, Ofono, error_name, prop_bool, prop_dict};
 use bench::{Bench, BenchOptions, Dir};
+use ofono_props::{self as of, Ofono, error_name, prop_bool, prop_dict};
 
 const T: Duration = Duration::from_secs(10);
 const CTX: &str = of::CONTEXT1;

@@ -138,6 +138,7 @@ impl Modem {
         self.sim_present && (self.pin_lock.is_none() || self.pin_entered)
     }
 
+    #[allow(dead_code)]
     pub fn active_cids(&self) -> Vec<u32> {
         self.contexts
             .iter()
@@ -146,6 +147,7 @@ impl Modem {
             .collect()
     }
 
+    #[allow(dead_code)]
     pub fn activation_count(&self) -> u32 {
         self.activations.values().sum()
     }

@@ -36,6 +36,7 @@ pub struct AtLine {
     pub at: Instant,
     pub dir: Dir,
     /// Which TCP link (1 = first connection oFono made).
+    #[allow(dead_code)]
     pub link: u64,
     pub line: String,
 }
@@ -120,6 +121,7 @@ impl SimView<'_> {
 
 impl ModemSim {
     /// Listen on 127.0.0.1 with an ephemeral port.
+    #[allow(dead_code)]
     pub fn start(config: SimConfig) -> io::Result<ModemSim> {
         ModemSim::start_on(config, 0)
     }
@@ -155,6 +157,7 @@ impl ModemSim {
         Ok(sim)
     }
 
+    #[allow(dead_code)]
     pub fn port(&self) -> u16 {
         self.shared.addr.port()
     }
@@ -172,45 +175,57 @@ impl ModemSim {
 
     // ---------------------------------------------------------------- queries
 
+    #[allow(dead_code)]
     pub fn is_active(&self, cid: u32) -> bool {
         self.view(|v| v.is_active(cid))
     }
+    #[allow(dead_code)]
     pub fn active_cids(&self) -> Vec<u32> {
         self.view(|v| v.active_cids())
     }
     /// APN the modem has for `cid` (from the last `AT+CGDCONT`).
+    #[allow(dead_code)]
     pub fn apn(&self, cid: u32) -> Option<String> {
         self.view(|v| v.modem().contexts.get(&cid).map(|p| p.apn.clone()))
     }
     /// Total `AT+CGACT=1,..` commands seen (failed and hung ones included).
+    #[allow(dead_code)]
     pub fn activation_count(&self) -> u32 {
         self.view(|v| v.activation_count())
     }
+    #[allow(dead_code)]
     pub fn activations_of(&self, cid: u32) -> u32 {
         self.view(|v| v.modem().activations.get(&cid).copied().unwrap_or(0))
     }
+    #[allow(dead_code)]
     pub fn attached(&self) -> bool {
         self.view(|v| v.attached())
     }
+    #[allow(dead_code)]
     pub fn cfun(&self) -> u8 {
         self.view(|v| v.cfun())
     }
     /// Is oFono's TCP link open?
+    #[allow(dead_code)]
     pub fn connected(&self) -> bool {
         self.view(|v| v.connected())
     }
     /// Links accepted so far.
+    #[allow(dead_code)]
     pub fn connections(&self) -> u64 {
         self.view(|v| v.connections())
     }
+    #[allow(dead_code)]
     pub fn at_log(&self) -> Vec<AtLine> {
         self.view(|v| v.log().to_vec())
     }
     /// Commands the modem did not know (answered ERROR).
+    #[allow(dead_code)]
     pub fn unknown_commands(&self) -> Vec<String> {
         self.view(|v| v.modem().unknown.clone())
     }
     /// Snapshot of the whole modem-side state.
+    #[allow(dead_code)]
     pub fn modem(&self) -> Modem {
         self.view(|v| v.modem().clone())
     }
@@ -241,6 +256,7 @@ impl ModemSim {
     }
 
     /// First line at or after `since` containing `pattern`, either direction.
+    #[allow(dead_code)]
     pub fn wait_for_line(
         &self,
         pattern: &str,
@@ -263,6 +279,7 @@ impl ModemSim {
     }
 
     /// Lines received (commands) at or after `since` containing `pattern`.
+    #[allow(dead_code)]
     pub fn received_since(&self, pattern: &str, since: Instant) -> Vec<AtLine> {
         self.view(|v| {
             v.log()
