@@ -2,7 +2,8 @@
 //! the model and returns the unsolicited lines the modem sends for it
 //! (none when it only arms a reaction to a later command); the decisions
 //! those armed faults take on a command are here too. `modemsim/` only
-//! writes the lines to oFono's link and documents what oFono then does.
+//! writes the lines to oFono's link and documents what oFono then does;
+//! the E367 dongle sends some of them too (detach, deregister, register).
 //!
 //! The E367 bench includes the model without `modemsim/`: the events it
 //! does not use carry `#[allow(dead_code)]`.
@@ -42,7 +43,6 @@ impl Modem {
 
     /// The network detaches us: no context survives; `+CGEV: NW DETACH`
     /// and, if oFono enabled it, `+CGREG: 0`.
-    #[allow(dead_code)]
     pub fn detach(&mut self) -> Vec<String> {
         self.radio_lost();
         let mut out = vec!["+CGEV: NW DETACH".to_string()];
@@ -63,7 +63,6 @@ impl Modem {
 
     /// Coverage lost: deregistered and detached, no context survives;
     /// `+CREG: 0` and `+CGREG: 0` (those oFono enabled).
-    #[allow(dead_code)]
     pub fn deregister(&mut self) -> Vec<String> {
         self.network_available = false;
         self.radio_lost();
@@ -73,7 +72,6 @@ impl Modem {
     }
 
     /// Coverage back: `+CREG: 1|5`. Packet attach is left to oFono.
-    #[allow(dead_code)]
     pub fn register(&mut self) -> Vec<String> {
         self.network_available = true;
         self.creg_unsolicited().into_iter().collect()

@@ -206,10 +206,7 @@ impl Dongle {
     /// The network detaches us: `+CGEV: NW DETACH` and `+CGREG: 0`.
     pub fn detach(&self) {
         let mut w = self.world();
-        w.modem.attached = false;
-        w.modem.drop_contexts();
-        let mut lines = vec!["+CGEV: NW DETACH".to_string()];
-        lines.extend(w.modem.cgreg_unsolicited());
+        let lines = w.modem.detach();
         w.unsolicited(&lines);
     }
 
@@ -230,10 +227,7 @@ impl Dongle {
     pub fn deregister(&self) {
         let now = Instant::now();
         let mut w = self.world();
-        w.modem.network_available = false;
-        w.modem.radio_lost();
-        let mut lines: Vec<String> = w.modem.creg_unsolicited().into_iter().collect();
-        lines.extend(w.modem.cgreg_unsolicited());
+        let lines = w.modem.deregister();
         w.unsolicited(&lines);
         w.terminate_session(now);
     }
@@ -242,8 +236,7 @@ impl Dongle {
     #[allow(dead_code)]
     pub fn register(&self) {
         let mut w = self.world();
-        w.modem.network_available = true;
-        let lines: Vec<String> = w.modem.creg_unsolicited().into_iter().collect();
+        let lines = w.modem.register();
         w.unsolicited(&lines);
     }
 
