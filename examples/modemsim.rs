@@ -12,8 +12,12 @@
 //!
 //! Runs until SIGTERM or SIGINT.
 
-#[path = "../tests/bench/mod.rs"]
-mod bench;
+/// Of the bench, only the simulator and its modem model.
+#[path = "../tests/bench"]
+mod bench {
+    pub mod modem;
+    pub mod modemsim;
+}
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,8 +25,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use bench::modemsim::SimView;
-use bench::{ModemSim, SimConfig};
+use bench::modemsim::{ModemSim, SimConfig, SimView};
 
 fn state(v: &SimView) -> String {
     let apn = v

@@ -1,5 +1,4 @@
 //! The bench's PPP access-server peer, driven by a scripted oFono-like client.
-#![allow(dead_code)]
 
 #[path = "bench/e367/ppp/mod.rs"]
 mod ppp;

@@ -25,6 +25,7 @@ pub fn parse(text: &str) -> Option<Duration> {
 }
 
 /// The value of `--name` in an argument list, parsed; `default` if absent.
+#[allow(dead_code)]
 pub fn option(args: &[String], name: &str, default: Duration) -> Duration {
     args.iter()
         .position(|a| a == name)

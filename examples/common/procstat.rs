@@ -10,17 +10,21 @@ pub struct ProcStat {
     /// RssAnon, KiB: heap, stack and written data, what a leak would grow;
     /// unlike the private figure it does not depend on whether another
     /// process maps the same binary.
+    #[allow(dead_code)]
     pub anon_kb: u64,
     /// Private_Clean + Private_Dirty from smaps_rollup, KiB.
     pub private_kb: u64,
     /// Entries in /proc/PID/fd.
     pub fds: u64,
     /// utime + stime, clock ticks (10 ms each at CLK_TCK 100).
+    #[allow(dead_code)]
     pub cpu_ticks: u64,
     /// Time on CPU from /proc/PID/schedstat, ns: the tick figure is too
     /// coarse for a process that runs microseconds per minute.
+    #[allow(dead_code)]
     pub cpu_ns: u64,
     /// voluntary + nonvoluntary context switches: each one is a wake-up.
+    #[allow(dead_code)]
     pub switches: u64,
 }
 
@@ -71,6 +75,7 @@ fn cpu_ticks(stat: &str) -> u64 {
 }
 
 /// Milliseconds per clock tick (sysconf(_SC_CLK_TCK)).
+#[allow(dead_code)]
 pub fn ms_per_tick() -> f64 {
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
@@ -79,6 +84,7 @@ pub fn ms_per_tick() -> f64 {
 
 /// Where the private memory is: KiB per mapping name (file, `[heap]`,
 /// `[anon]`, `[stack]`), largest first.
+#[allow(dead_code)]
 pub fn private_by_mapping(pid: u32) -> Vec<(String, u64)> {
     let text = fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
     let mut by: Vec<(String, u64)> = Vec::new();

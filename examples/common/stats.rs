@@ -45,6 +45,7 @@ pub fn fmt(d: Duration) -> String {
 
 impl Summary {
     /// "p50 / p95 / max" in one cell.
+    #[allow(dead_code)]
     pub fn cell(&self) -> String {
         if self.n == 0 {
             return "no sample".into();

@@ -16,9 +16,11 @@ pub enum BusPolicy {
     Permissive,
     /// Like Debian's /etc/dbus-1/system.d/ofono.conf: only root may own or
     /// send to `org.ofono`; everything else is allowed.
+    #[allow(dead_code)]
     Restrictive,
     /// Restrictive, plus the policy we ship (scripts/dbus/psendurance.conf)
     /// for a dedicated `psendurance` user.
+    #[allow(dead_code)]
     RestrictiveWithOurs,
 }
 

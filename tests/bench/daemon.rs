@@ -79,6 +79,7 @@ impl Daemon {
     }
 
     /// Send a signal (libc::SIGTERM, SIGINT, SIGHUP, ...).
+    #[allow(dead_code)]
     pub fn signal(&self, sig: i32) -> std::io::Result<()> {
         if self.exit.is_some() {
             return Ok(());
@@ -96,6 +97,7 @@ impl Daemon {
     }
 
     /// The last `n` output lines, one per line.
+    #[allow(dead_code)]
     pub fn tail(&self, n: usize) -> String {
         let lines = self.lines();
         lines[lines.len().saturating_sub(n)..]
@@ -106,6 +108,7 @@ impl Daemon {
     }
 
     /// The first line at or after `since` containing `needle`.
+    #[allow(dead_code)]
     pub fn wait_log(&self, needle: &str, since: Instant, timeout: Duration) -> Option<String> {
         let deadline = Instant::now() + timeout;
         let mut g = self.out.lines.lock().unwrap_or_else(|p| p.into_inner());
@@ -125,6 +128,7 @@ impl Daemon {
     }
 
     /// Wait for the process to exit; None on timeout (it keeps running).
+    #[allow(dead_code)]
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         if self.exit.is_none() {
             self.exit = procs::wait_exit(&mut self.child, timeout);
@@ -153,6 +157,7 @@ impl Daemon {
         }
     }
 
+    #[allow(dead_code)]
     pub fn is_running(&mut self) -> bool {
         if self.exit.is_none() {
             self.exit = self.child.try_wait().ok().flatten();

@@ -4,9 +4,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use super::bus::{self, Bus, BusPolicy};
 use super::daemon::{Daemon, DaemonSpec};
@@ -60,30 +59,15 @@ pub struct Bench {
     keep: bool,
 }
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-/// `<tmp>/psendurance-bench-<pid>-<n>-<nanos>`: unique across parallel tests
-/// and concurrent test binaries.
-pub fn unique_dir() -> PathBuf {
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    std::env::temp_dir().join(format!(
-        "psendurance-bench-{}-{n}-{nanos}",
-        std::process::id()
-    ))
-}
-
 impl Bench {
+    #[allow(dead_code)]
     pub fn start() -> Bench {
         Bench::start_with(BenchOptions::default())
     }
 
     pub fn start_with(opts: BenchOptions) -> Bench {
         procs::ensure_prereqs();
-        let dir = unique_dir();
+        let dir = procs::unique_dir();
         std::fs::create_dir_all(dir.join("ofono-state")).expect("create bench dir");
         // Writable by the daemon's user in the non-root run.
         let run = dir.join("run");
@@ -124,6 +108,7 @@ impl Bench {
         bench
     }
 
+    #[allow(dead_code)]
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -142,15 +127,11 @@ impl Bench {
         &self.sim
     }
 
-    /// A fresh client connection to oFono on this bench's bus.
-    pub fn ofono(&self) -> Ofono {
-        Ofono::connect(self.bus_address()).expect("connect to bench bus")
-    }
-
     pub fn ofono_log(&self) -> PathBuf {
         self.dir.join("ofonod.log")
     }
 
+    #[allow(dead_code)]
     pub fn ofono_pid(&self) -> Option<u32> {
         self.ofonod().as_ref().map(Child::id)
     }
@@ -233,6 +214,7 @@ impl Bench {
     }
 
     /// Kill the bench's dbus-daemon: the system bus goes away for good.
+    #[allow(dead_code)]
     pub fn kill_bus(&mut self) {
         procs::kill_and_reap(&mut self.bus.child);
     }
@@ -240,6 +222,7 @@ impl Bench {
     /// ofonod's exit status if it ended on its own (reaped here; the bench
     /// then holds no ofonod until `start_ofono`); None while it runs or
     /// when none was started.
+    #[allow(dead_code)]
     pub fn ofono_died(&self) -> Option<ExitStatus> {
         let mut held = self.ofonod();
         let status = held.as_mut()?.try_wait().ok()??;
@@ -256,12 +239,14 @@ impl Bench {
     }
 
     /// SIGTERM ofonod and wait (SIGKILL after 5 s).
+    #[allow(dead_code)]
     pub fn stop_ofono(&self) -> Option<ExitStatus> {
         let mut c = self.ofonod().take()?;
         procs::stop_child(&mut c, libc::SIGTERM, Duration::from_secs(5))
     }
 
     /// Run the psendurance binary (`daemon_bin`) on this bench's bus.
+    #[allow(dead_code)]
     pub fn spawn_daemon(&self, args: &[&str]) -> Daemon {
         let bin = self.daemon_bin.clone().unwrap_or_else(|| {
             panic!("bench: set Bench::daemon_bin (tests: env!(\"CARGO_BIN_EXE_psendurance\")) or PSENDURANCE_BIN")
@@ -292,19 +277,6 @@ impl Bench {
         }
         Daemon::spawn(&spec, self.bus_address(), &self.dir.join("psendurance.log"))
             .unwrap_or_else(|e| panic!("bench: cannot run {}: {e}", spec.bin.display()))
-    }
-
-    /// Barrier: returns once oFono has processed every AT line the
-    /// simulator sent so far (via a `+CSQ:` it publishes as
-    /// NetworkRegistration.Strength). Needs NetworkRegistration (Online).
-    pub fn sync_ofono(&self) -> bool {
-        let want = u64::from(self.sim.send_signal_barrier());
-        self.ofono().wait_props(
-            ofono::MODEM,
-            ofono::NETREG_IFACE,
-            Duration::from_secs(5),
-            |m| m.and_then(|m| ofono::prop_u64(m, "Strength")) == Some(want),
-        )
     }
 }
 

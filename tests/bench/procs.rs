@@ -1,9 +1,11 @@
 //! Child processes the bench starts: finding programs, prerequisites, and
-//! killing exactly what we started (by pid, never by name).
+//! killing exactly what we started (by pid, never by name); and the
+//! bench's own temp dirs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Programs the end-to-end tests cannot run without.
 const REQUIRED: &[&str] = &["ofonod", "dbus-daemon", "unshare", "mount"];
@@ -83,6 +85,7 @@ pub fn kill_and_reap(child: &mut Child) {
 }
 
 /// Send `sig`, then wait up to `timeout`; escalate to SIGKILL.
+#[allow(dead_code)]
 pub fn stop_child(child: &mut Child, sig: i32, timeout: Duration) -> Option<ExitStatus> {
     if matches!(child.try_wait(), Ok(None)) {
         let _ = send_signal(child.id(), sig);
@@ -99,4 +102,20 @@ pub fn tail(path: &Path, n: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// `<tmp>/psendurance-bench-<pid>-<n>-<nanos>`: unique across parallel tests
+/// and concurrent test binaries.
+pub fn unique_dir() -> PathBuf {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    std::env::temp_dir().join(format!(
+        "psendurance-bench-{}-{n}-{nanos}",
+        std::process::id()
+    ))
 }

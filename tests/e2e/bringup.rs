@@ -2,7 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::bench::{BenchOptions, ofono};
+use crate::bench::BenchOptions;
+use crate::ofono_props as ofono;
 use crate::{SIGNALLED, args, bench, bench_with, log_of, recover, up};
 
 #[test]

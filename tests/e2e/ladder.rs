@@ -10,7 +10,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::bench::{Bench, Daemon, DaemonSpec, Dir, ofono};
+use crate::bench::{Bench, Daemon, DaemonSpec, Dir};
+use crate::ofono_props as ofono;
 use crate::{args, bench, log_of};
 
 struct Netns(String);

@@ -4,6 +4,10 @@
 
 #[path = "../bench/mod.rs"]
 mod bench;
+#[path = "../bench/ofono_props.rs"]
+mod ofono_props;
+#[path = "../bench/peer.rs"]
+mod peer;
 
 mod bringup;
 mod exit;

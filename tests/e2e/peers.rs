@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::bench::StandIn;
+use crate::peer::StandIn;
 use crate::{SIGNALLED, bench, log_of, up};
 
 fn status(b: &crate::bench::Bench) -> String {
@@ -76,7 +76,7 @@ fn modemmanager_and_connman_are_named_once_each_and_listed_while_they_run() {
 /// once, and keeps re-activating.
 #[test]
 fn a_client_that_keeps_deactivating_our_context_is_named_once() {
-    use crate::bench::ofono;
+    use crate::ofono_props as ofono;
     let b = bench();
     let d = up(&b, &[]);
     let other = b.ofono();

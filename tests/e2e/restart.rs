@@ -16,8 +16,8 @@ fn a_restart_at_any_moment_of_the_bring_up_carries_on() {
         // Back to a cold modem: power off through oFono and wait.
         let o = b.ofono();
         let _ = o.set(
-            crate::bench::ofono::MODEM,
-            crate::bench::ofono::MODEM_IFACE,
+            crate::ofono_props::MODEM,
+            crate::ofono_props::MODEM_IFACE,
             "Powered",
             false,
         );

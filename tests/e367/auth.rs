@@ -11,7 +11,7 @@ fn with_credentials(
     auth: Auth,
     daemon_auth: &str,
     password: &str,
-) -> (crate::e367::E367Bench, crate::bench::Daemon) {
+) -> (crate::e367::E367Bench, crate::bench::daemon::Daemon) {
     let b = bench();
     {
         let mut w = b.dongle().world();

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::bench::Daemon;
+use crate::bench::daemon::Daemon;
 use crate::bench::procs;
 use crate::e367::E367Bench;
 

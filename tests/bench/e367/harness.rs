@@ -26,7 +26,8 @@ const READY: Duration = Duration::from_secs(20);
 pub struct E367Bench {
     dir: PathBuf,
     pub ue: NetNs,
-    pub op: NetNs,
+    /// Held: dropping it deletes the operator's namespace.
+    _op: NetNs,
     bus: Bus,
     // Dropped before the namespaces: its TUN lives in `op`.
     dongle: Option<Dongle>,
@@ -66,7 +67,7 @@ fn plugin(dir: &Path) -> PathBuf {
 impl E367Bench {
     pub fn start(daemon_bin: &Path) -> E367Bench {
         procs::ensure_prereqs();
-        let dir = crate::bench::harness::unique_dir();
+        let dir = procs::unique_dir();
         for d in [
             "ofono-state",
             "run",
@@ -91,7 +92,7 @@ impl E367Bench {
         let b = E367Bench {
             dir,
             ue,
-            op,
+            _op: op,
             bus,
             dongle: Some(dongle),
             operator: Some(operator),
@@ -103,16 +104,13 @@ impl E367Bench {
         b
     }
 
+    #[allow(dead_code)]
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
     pub fn dongle(&self) -> &Dongle {
         self.dongle.as_ref().expect("dongle")
-    }
-
-    pub fn operator(&self) -> &Operator {
-        self.operator.as_ref().expect("operator")
     }
 
     pub fn bus_address(&self) -> &str {
@@ -129,10 +127,6 @@ impl E367Bench {
 
     pub fn resolv_conf(&self) -> PathBuf {
         self.dir.join("resolv.conf")
-    }
-
-    pub fn status_file(&self) -> PathBuf {
-        self.dir.join("run/status")
     }
 
     fn ofonod(&self) -> MutexGuard<'_, Option<Child>> {
@@ -203,6 +197,7 @@ impl E367Bench {
     }
 
     /// ofonod's exit status if it ended on its own.
+    #[allow(dead_code)]
     pub fn ofono_died(&self) -> Option<std::process::ExitStatus> {
         let mut held = self.ofonod();
         let status = held.as_mut()?.try_wait().ok()??;
@@ -320,6 +315,7 @@ impl E367Bench {
     }
 
     /// `ip -4 addr show dev ppp0` and the default route in `ue`.
+    #[allow(dead_code)]
     pub fn ue_net(&self) -> String {
         format!(
             "{}{}",
@@ -329,6 +325,7 @@ impl E367Bench {
     }
 
     /// The fake USB device's `authorized` flag.
+    #[allow(dead_code)]
     pub fn usb_authorized(&self) -> PathBuf {
         self.dir
             .join("sysroot")

@@ -1,13 +1,12 @@
 //! The operator's network behind the dongle, in its own namespace: the TUN
 //! `op0` the dongle's radio side writes into, two name servers answering
 //! every A query with the web server's address, and a TCP service there
-//! that greets with `BANNER`. It records who asked, so a test can tell the
-//! packets came from the subscriber's address through PPP.
+//! that greets with `BANNER`.
 
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::netns::NetNs;
@@ -26,16 +25,8 @@ pub fn ip4(a: [u8; 4]) -> Ipv4Addr {
     Ipv4Addr::from(a)
 }
 
-/// Source addresses the services saw.
-#[derive(Debug, Default)]
-pub struct Seen {
-    pub dns_from: Vec<Ipv4Addr>,
-    pub tcp_from: Vec<Ipv4Addr>,
-}
-
 pub struct Operator {
     stop: Arc<AtomicBool>,
-    pub seen: Arc<Mutex<Seen>>,
     threads: Vec<std::thread::JoinHandle<()>>,
 }
 
@@ -49,21 +40,16 @@ impl Operator {
         ns.ip(&["link", "set", TUN, "up"]);
         ns.ip(&["route", "add", "10.64.0.0/24", "dev", TUN]);
         let stop = Arc::new(AtomicBool::new(false));
-        let seen = Arc::new(Mutex::new(Seen::default()));
         let mut threads = Vec::new();
         for server in [DNS1, DNS2] {
-            let (stop, seen) = (stop.clone(), seen.clone());
-            threads.push(ns.spawn(move || serve_dns(server, &stop, &seen)));
+            let stop = stop.clone();
+            threads.push(ns.spawn(move || serve_dns(server, &stop)));
         }
         {
-            let (stop, seen) = (stop.clone(), seen.clone());
-            threads.push(ns.spawn(move || serve_tcp(&stop, &seen)));
+            let stop = stop.clone();
+            threads.push(ns.spawn(move || serve_tcp(&stop)));
         }
-        Operator {
-            stop,
-            seen,
-            threads,
-        }
+        Operator { stop, threads }
     }
 }
 
@@ -76,7 +62,7 @@ impl Drop for Operator {
     }
 }
 
-fn serve_dns(addr: [u8; 4], stop: &AtomicBool, seen: &Mutex<Seen>) {
+fn serve_dns(addr: [u8; 4], stop: &AtomicBool) {
     let sock = UdpSocket::bind(SocketAddr::from((addr, 53))).expect("bind operator DNS");
     sock.set_read_timeout(Some(Duration::from_millis(100)))
         .expect("dns timeout");
@@ -85,9 +71,6 @@ fn serve_dns(addr: [u8; 4], stop: &AtomicBool, seen: &Mutex<Seen>) {
         let Ok((n, from)) = sock.recv_from(&mut buf) else {
             continue;
         };
-        if let SocketAddr::V4(v4) = from {
-            seen.lock().unwrap().dns_from.push(*v4.ip());
-        }
         if let Some(answer) = dns_answer(&buf[..n], WEB) {
             let _ = sock.send_to(&answer, from);
         }
@@ -130,15 +113,12 @@ pub fn dns_answer(q: &[u8], addr: [u8; 4]) -> Option<Vec<u8>> {
     Some(r)
 }
 
-fn serve_tcp(stop: &AtomicBool, seen: &Mutex<Seen>) {
+fn serve_tcp(stop: &AtomicBool) {
     let l = TcpListener::bind(SocketAddr::from((WEB, WEB_PORT))).expect("bind operator web");
     l.set_nonblocking(true).expect("nonblocking listener");
     while !stop.load(Ordering::Relaxed) {
         match l.accept() {
-            Ok((mut s, from)) => {
-                if let SocketAddr::V4(v4) = from {
-                    seen.lock().unwrap().tcp_from.push(*v4.ip());
-                }
+            Ok((mut s, _)) => {
                 let _ = s.set_nonblocking(false);
                 let _ = s.write_all(BANNER.as_bytes());
             }

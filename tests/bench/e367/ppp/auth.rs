@@ -24,6 +24,7 @@ pub fn pap_fields(data: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
 }
 
 /// Authenticate-Request data (the client side, for tests).
+#[allow(dead_code)]
 pub fn pap_request(user: &[u8], pass: &[u8]) -> Vec<u8> {
     let mut d = vec![user.len() as u8];
     d.extend_from_slice(user);

@@ -7,8 +7,10 @@ pub const PROTO: u16 = 0x8021;
 pub const IP: u16 = 0x0021;
 pub const ADDR: u8 = 3;
 pub const DNS1: u8 = 129;
+#[allow(dead_code)]
 pub const NBNS1: u8 = 130;
 pub const DNS2: u8 = 131;
+#[allow(dead_code)]
 pub const NBNS2: u8 = 132;
 
 pub fn ours(local_ip: [u8; 4]) -> Vec<u8> {

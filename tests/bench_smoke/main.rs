@@ -1,14 +1,20 @@
 //! End-to-end tests of the bench itself (no psendurance involved): real
 //! ofonod + the modem simulator, driven over D-Bus. Each fault must show
 //! the effect shared/ofono-notes.md records for oFono 1.31.
+//! `harness.rs`: the bench's own plumbing; `model.rs`: the modem model
+//! and its faults alone, no processes.
 
+#[path = "../bench/mod.rs"]
 mod bench;
+mod harness;
+mod model;
+#[path = "../bench/ofono_props.rs"]
+mod ofono_props;
 
 use std::time::{Duration, Instant};
 
-use bench::modem::{Modem, PinLock, Reply};
-use bench::ofono::{self as of, Ofono, error_name, prop_bool, prop_dict};
-use bench::{Bench, BenchOptions, BusPolicy, DaemonSpec, Dir};
+use bench::{Bench, BenchOptions, Dir};
+use ofono_props::{self as of, Ofono, error_name, prop_bool, prop_dict};
 
 const T: Duration = Duration::from_secs(10);
 const CTX: &str = of::CONTEXT1;
@@ -357,148 +363,4 @@ fn sim_removal_and_insertion() {
     assert!(o.wait_bool(of::MODEM, of::SIM_IFACE, "Present", true, T));
     assert!(o.wait_bool(of::MODEM, of::CM_IFACE, "Attached", true, T));
     assert!(o.wait_bool(CTX, of::CONTEXT_IFACE, "Active", false, T));
-}
-
-#[test]
-fn ofonod_restart_forgets_power() {
-    let b = Bench::start();
-    let _o = up_and_active(&b);
-    let pid = b.ofono_pid().expect("ofonod pid");
-    b.kill_ofono();
-    assert!(
-        b.sim().wait_for(|v| !v.connected(), T),
-        "link survived ofonod"
-    );
-    b.start_ofono();
-    assert_ne!(b.ofono_pid(), Some(pid));
-    let o = b.ofono();
-    assert_eq!(
-        o.bool_prop(of::MODEM, of::MODEM_IFACE, "Powered"),
-        Some(false)
-    );
-    o.bring_up(T);
-}
-
-#[test]
-fn no_ofono_at_start() {
-    let b = Bench::start_with(BenchOptions {
-        start_ofono: false,
-        ..BenchOptions::default()
-    });
-    let err = b.ofono().modems().unwrap_err();
-    assert_eq!(
-        error_name(&err),
-        "org.freedesktop.DBus.Error.ServiceUnknown"
-    );
-    b.start_ofono();
-    assert_eq!(b.ofono().modems().unwrap().len(), 1);
-}
-
-#[test]
-fn restrictive_bus_refuses_non_root() {
-    let b = Bench::start_with(BenchOptions {
-        policy: BusPolicy::Restrictive,
-        ..BenchOptions::default()
-    });
-    assert_eq!(b.ofono().modems().unwrap().len(), 1, "root must be allowed");
-    let d = b.spawn_daemon_spec(&DaemonSpec {
-        bin: bench::procs::find_program("dbus-send").expect("dbus-send"),
-        args: [
-            "--system",
-            "--print-reply",
-            "--dest=org.ofono",
-            "/",
-            "org.ofono.Manager.GetModems",
-        ]
-        .map(String::from)
-        .to_vec(),
-        uid: Some(65534),
-        gid: Some(65534),
-        ..DaemonSpec::default()
-    });
-    let line = d.wait_log("AccessDenied", Instant::now() - Duration::from_secs(60), T);
-    assert!(line.is_some(), "non-root was not refused: {:?}", d.lines());
-}
-
-#[test]
-fn daemon_helper_captures_output_and_signals() {
-    let b = Bench::start_with(BenchOptions {
-        start_ofono: false,
-        ..BenchOptions::default()
-    });
-    let t0 = Instant::now();
-    let mut d = b.spawn_daemon_spec(&DaemonSpec {
-        bin: "/bin/sh".into(),
-        args: vec![
-            "-c".into(),
-            "trap 'echo bye >&2; exit 0' TERM; echo \"bus=$DBUS_SYSTEM_BUS_ADDRESS\" >&2; while :; do sleep 0.05; done".into(),
-        ],
-        ..DaemonSpec::default()
-    });
-    let line = d.wait_log("bus=", t0, T).expect("no output");
-    assert_eq!(line, format!("bus={}", b.bus_address()));
-    assert!(d.is_running());
-    d.signal(libc::SIGTERM).unwrap();
-    let st = d.wait_exit(T).expect("did not exit");
-    assert!(st.success());
-    assert!(d.wait_log("bye", t0, T).is_some());
-    let log = std::fs::read_to_string(b.dir().join("psendurance.log")).unwrap();
-    assert!(log.contains("bye"), "{log}");
-}
-
-// ---- the AT brain alone (no processes)
-
-fn answer(m: &mut Modem, line: &str) -> Vec<String> {
-    match m.handle(line) {
-        Reply::Lines(l) => l,
-        Reply::Hold => vec!["<hold>".into()],
-    }
-}
-
-#[test]
-fn modem_activation_needs_attach_and_definition() {
-    let mut m = Modem::new();
-    m.power_cycle();
-    assert_eq!(answer(&mut m, "AT+CFUN=1"), ["OK"]);
-    assert_eq!(answer(&mut m, "AT+CGATT=1"), ["OK"]);
-    assert_eq!(answer(&mut m, "AT+CGACT=1,1"), ["+CME ERROR: 148"]);
-    assert_eq!(answer(&mut m, "AT+CGDCONT=1,\"IP\",\"a,b\""), ["OK"]);
-    assert_eq!(m.contexts[&1].apn, "a,b");
-    assert_eq!(answer(&mut m, "AT+CGACT=1,1"), ["OK"]);
-    assert_eq!(m.active_cids(), [1]);
-    assert_eq!(m.activation_count(), 2);
-}
-
-#[test]
-fn modem_wrong_pin_costs_a_retry() {
-    let mut m = Modem::new();
-    m.pin_lock = Some(PinLock {
-        pin: "1234".into(),
-        retries: 3,
-        puk_retries: 10,
-    });
-    m.power_cycle();
-    assert_eq!(answer(&mut m, "AT+CPIN?")[0], "+CPIN: SIM PIN");
-    assert_eq!(answer(&mut m, "AT+CPIN=\"0000\""), ["+CME ERROR: 16"]);
-    assert_eq!(answer(&mut m, "AT+CPINR")[0], "+CPINR: SIM PIN,2,3");
-    assert_eq!(answer(&mut m, "AT+CPIN=\"1234\"")[0], "OK");
-    assert_eq!(answer(&mut m, "AT+CPIN?")[0], "+CPIN: READY");
-}
-
-#[test]
-fn modem_garbage_is_an_error_not_a_panic() {
-    let mut m = Modem::new();
-    for l in [
-        "",
-        "xyz",
-        "AT+CGACT=",
-        "AT+CGDCONT=",
-        "AT+CFUN=x",
-        "AT+CPIN=",
-        "AT\u{ff}",
-        "AT+CGACT=1,x",
-    ] {
-        let _ = m.handle(l);
-    }
-    assert!(m.unknown.contains(&"xyz".to_string()));
 }
