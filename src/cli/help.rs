@@ -16,10 +16,12 @@ pub(super) fn help(opts: &Options) -> String {
 
 /// A duration as the options take it: whole seconds, else a fraction.
 pub(super) fn secs(d: Duration) -> String {
-    if d.subsec_nanos() == 0 {
+    let fraction = format!("{:09}", d.subsec_nanos());
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
         d.as_secs().to_string()
     } else {
-        d.as_secs_f64().to_string()
+        format!("{}.{fraction}", d.as_secs())
     }
 }
 

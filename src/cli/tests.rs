@@ -123,6 +123,36 @@ fn parses_durations_with_units() {
 }
 
 #[test]
+fn durations_are_read_exactly_without_floats() {
+    let ok = |text: &str| parse_duration("x", text).unwrap();
+    assert_eq!(ok("0.001"), Duration::from_millis(1));
+    assert_eq!(ok(".5"), Duration::from_millis(500));
+    assert_eq!(ok("5."), Duration::from_secs(5));
+    assert_eq!(ok("1.5m"), Duration::from_secs(90));
+    assert_eq!(ok("0.5ms"), Duration::from_micros(500));
+    assert_eq!(ok(" 2.25 "), Duration::from_millis(2250));
+    assert_eq!(ok("0.1234567891"), Duration::from_nanos(123_456_789));
+    assert_eq!(ok("168h"), Duration::from_secs(7 * 86_400));
+    for bad in [
+        "1e3",
+        "-1",
+        ".",
+        "",
+        "1.2.3",
+        "inf",
+        "NaN",
+        "+1",
+        "99999999999999999999999999999999999999999",
+    ] {
+        let err = parse_duration("x", bad).unwrap_err().0;
+        assert!(err.contains("is not a duration"), "{bad:?}: {err}");
+    }
+    let err = |text: &str| parse_duration("x", text).unwrap_err().0;
+    assert!(err("0.0000000001").contains("must be more than zero"));
+    assert!(err("168.001h").contains("over a week"));
+}
+
+#[test]
 fn bad_input_is_one_line_naming_the_option() {
     for (args, needle) in [
         (

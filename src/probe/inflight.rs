@@ -236,6 +236,6 @@ fn show(d: Duration) -> String {
     } else if d.subsec_millis() == 0 {
         format!("{}s", d.as_secs())
     } else {
-        format!("{:.1}s", d.as_secs_f64())
+        format!("{}.{}s", d.as_secs(), d.subsec_millis() / 100)
     }
 }
