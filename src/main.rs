@@ -13,6 +13,7 @@ mod netsettings;
 mod notify;
 mod ofono;
 mod probe;
+mod procfs;
 mod recovery;
 mod report;
 mod runloop;

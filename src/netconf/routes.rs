@@ -4,8 +4,6 @@
 //! Read from /proc (this thread's network namespace: tests run in their
 //! own), IPv4 and IPv6 together; the lowest metric wins, a tie is ours.
 
-use std::fs;
-
 /// Route flags (linux/route.h, linux/ipv6_route.h).
 const RTF_UP: u32 = 0x0001;
 const RTF_REJECT: u32 = 0x0200;
@@ -14,10 +12,10 @@ const RTF_REJECT: u32 = 0x0200;
 /// (`wlan0 (metric 600)`); `None` when ours carries it, or no one does.
 pub fn other_default(iface: &str) -> Option<String> {
     let mut routes = Vec::new();
-    if let Ok(text) = fs::read_to_string("/proc/thread-self/net/route") {
+    if let Ok(text) = crate::procfs::read("/proc/thread-self/net/route") {
         routes.extend(parse_v4(&text));
     }
-    if let Ok(text) = fs::read_to_string("/proc/thread-self/net/ipv6_route") {
+    if let Ok(text) = crate::procfs::read("/proc/thread-self/net/ipv6_route") {
         routes.extend(parse_v6(&text));
     }
     winner_over(iface, &routes).map(|(i, m)| format!("{i} (metric {m})"))

@@ -17,8 +17,8 @@ pub fn read(iface: &str) -> Option<Counters> {
     }
     // thread-self: a thread moved into another namespace (tests) reads its
     // own; /proc/net follows the process's main thread.
-    let text = std::fs::read_to_string("/proc/thread-self/net/dev")
-        .or_else(|_| std::fs::read_to_string("/proc/net/dev"))
+    let text = crate::procfs::read("/proc/thread-self/net/dev")
+        .or_else(|_| crate::procfs::read("/proc/net/dev"))
         .ok()?;
     let counters = parse(&text, iface)?;
     Some(Counters {
