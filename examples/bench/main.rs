@@ -78,11 +78,7 @@ fn run(a: &args::Args) -> Result<(), String> {
         ..ours.clone()
     };
     if a.only.as_deref() == Some("idle") {
-        let mut rows = Vec::new();
-        eprintln!("bench: idle for {:?} (three variants at once)", a.idle);
-        for (i, probe) in idle_all(&plain, &e367, a.idle)? {
-            rows.extend(report::idle_rows(&i, INTERVAL, probe));
-        }
+        let rows = idle_rows(&plain, &e367, a.idle)?;
         let context = vec![
             format!("machine: {machine}"),
             format!("load average at the end: {}", common::machine::load()),
@@ -122,10 +118,7 @@ fn run(a: &args::Args) -> Result<(), String> {
     )?));
     rows.extend(report::memory_rows(&s));
     rows.extend(e367bench::rows(&e367)?);
-    eprintln!("bench: idle for {:?} (three variants at once)", a.idle);
-    for (i, probe) in idle_all(&plain, &e367, a.idle)? {
-        rows.extend(report::idle_rows(&i, INTERVAL, probe));
-    }
+    rows.extend(idle_rows(&plain, &e367, a.idle)?);
     let context = vec![
         format!("machine: {machine} (at the start)"),
         format!("load average at the end: {}", common::machine::load()),
@@ -164,6 +157,20 @@ fn write(a: &args::Args, md: &str) -> Result<(), String> {
     std::fs::write(&a.out, md).map_err(|e| format!("cannot write {}: {e}", a.out.display()))?;
     println!("written to {}", a.out.display());
     Ok(())
+}
+
+/// The idle section's rows, each variant next to its wake-up budget.
+fn idle_rows(
+    plain: &Client,
+    e367: &e367bench::Opts,
+    window: Duration,
+) -> Result<Vec<table::Row>, String> {
+    eprintln!("bench: idle for {window:?} (three variants at once)");
+    let mut rows = Vec::new();
+    for (i, probe) in idle_all(plain, e367, window)? {
+        rows.extend(report::idle_rows(&i, INTERVAL, probe));
+    }
+    Ok(rows)
 }
 
 type IdleResult = (idle::Idle, Option<Duration>);
