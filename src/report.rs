@@ -170,7 +170,7 @@ pub fn metrics_text(s: &Status, now: Instant, wall: SystemTime) -> String {
 /// readers never see half a file. Not synced: the status and metrics files
 /// describe the running daemon, live in /run (tmpfs) and are rewritten at
 /// every poll the byte counts move; on a disk a sync each time would cost
-/// a flash write per poll (and most of the idle CPU, measured: `bench.sh`).
+/// a flash write per poll.
 pub fn replace(path: &Path, text: &str) -> std::io::Result<()> {
     write_then_rename(path, text, false)
 }
