@@ -2,6 +2,7 @@
 //!
 //! The life of the process: options -> logging -> signals -> loop -> exit code.
 
+mod atomic;
 mod cli;
 mod counters;
 mod edges;

@@ -4,7 +4,6 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -166,33 +165,30 @@ pub fn metrics_text(s: &Status, now: Instant, wall: SystemTime) -> String {
     out
 }
 
-/// Replaces `path` atomically (temp file in the same directory, renamed):
-/// readers never see half a file. Not synced: the status and metrics files
-/// describe the running daemon, live in /run (tmpfs) and are rewritten at
-/// every poll the byte counts move; on a disk a sync each time would cost
-/// a flash write per poll.
+/// Replaces `path` atomically, creating its folder: readers never see half
+/// a file. Not synced: the status and metrics files describe the running
+/// daemon, live in /run (tmpfs) and are rewritten at every poll the byte
+/// counts move; on a disk a sync each time would cost a flash write per poll.
 pub fn replace(path: &Path, text: &str) -> std::io::Result<()> {
-    write_then_rename(path, text, false)
+    create_folder(path)?;
+    crate::atomic::write_atomic_unsynced(path, text.as_bytes(), FILE_MODE)
 }
 
-/// `replace`, synced before the rename: for what must survive a reboot
-/// (the last-resort budget, whose command may be the reboot).
+/// `replace`, synced: for what must survive a reboot (the last-resort
+/// budget, whose command may be the reboot).
 pub fn replace_durably(path: &Path, text: &str) -> std::io::Result<()> {
-    write_then_rename(path, text, true)
+    create_folder(path)?;
+    crate::atomic::write_atomic(path, text.as_bytes(), FILE_MODE)
 }
 
-fn write_then_rename(path: &Path, text: &str, sync: bool) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
+/// Readable by monitors, written by the daemon only.
+const FILE_MODE: u32 = 0o644;
+
+fn create_folder(path: &Path) -> std::io::Result<()> {
+    match path.parent() {
+        Some(dir) => fs::create_dir_all(dir),
+        None => Ok(()),
     }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let mut f = fs::File::create(&tmp)?;
-    f.write_all(text.as_bytes())?;
-    if sync {
-        f.sync_all()?;
-    }
-    fs::rename(&tmp, path)
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use crate::events::Level;
 use crate::netconf::Note;
 
-use super::atomic::write_atomic;
 use super::saved::{self, Previous, backup_path};
+use crate::atomic::write_atomic;
 
 /// Our name servers for the file: in place, or waiting for our link to
 /// carry the default route.

@@ -10,7 +10,6 @@
 //! the file, from first write to give-back); `saved` (the previous file:
 //! backup, restore, crash recovery); `atomic` (rename-over writes).
 
-mod atomic;
 mod file;
 mod resolvconf;
 mod saved;
