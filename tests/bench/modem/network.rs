@@ -45,36 +45,13 @@ impl Modem {
     }
 
     pub(super) fn creg(&mut self, op: Op, args: &[String]) -> Reply {
-        match op {
-            Op::Test => lines(&["+CREG: (0-2)"]),
-            Op::Read => lines(&[&self.reg_line("+CREG", Some(self.creg_n), self.creg_stat())]),
-            Op::Set => match args.first().and_then(|a| a.parse().ok()) {
-                Some(n @ 0..=2) => {
-                    self.creg_n = n;
-                    ok()
-                }
-                _ => cme(4),
-            },
-            Op::Exec => error(),
-        }
+        let now = self.reg_line("+CREG", Some(self.creg_n), self.creg_stat());
+        reg_command(op, args, "+CREG", &mut self.creg_n, now)
     }
 
     pub(super) fn cgreg(&mut self, op: Op, args: &[String]) -> Reply {
-        match op {
-            Op::Test => lines(&["+CGREG: (0-2)"]),
-            Op::Read => {
-                let l = self.reg_line("+CGREG", Some(self.cgreg_n), self.cgreg_stat());
-                lines(&[&l])
-            }
-            Op::Set => match args.first().and_then(|a| a.parse().ok()) {
-                Some(n @ 0..=2) => {
-                    self.cgreg_n = n;
-                    ok()
-                }
-                _ => cme(4),
-            },
-            Op::Exec => error(),
-        }
+        let now = self.reg_line("+CGREG", Some(self.cgreg_n), self.cgreg_stat());
+        reg_command(op, args, "+CGREG", &mut self.cgreg_n, now)
     }
 
     pub(super) fn cops(&mut self, op: Op, args: &[String]) -> Reply {
@@ -115,5 +92,22 @@ impl Modem {
     pub(super) fn bump_rssi(&mut self) -> u8 {
         self.rssi = if self.rssi >= 30 { 10 } else { self.rssi + 1 };
         self.rssi
+    }
+}
+
+/// `+CREG` and `+CGREG` alike: the unsolicited-report setting `n` (0-2),
+/// and `now`, the read answer.
+fn reg_command(op: Op, args: &[String], name: &str, n: &mut u8, now: String) -> Reply {
+    match op {
+        Op::Test => lines(&[&format!("{name}: (0-2)")]),
+        Op::Read => lines(&[&now]),
+        Op::Set => match args.first().and_then(|a| a.parse().ok()) {
+            Some(set @ 0..=2) => {
+                *n = set;
+                ok()
+            }
+            _ => cme(4),
+        },
+        Op::Exec => error(),
     }
 }

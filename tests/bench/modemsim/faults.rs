@@ -118,13 +118,7 @@ impl ModemSim {
     /// Powered=true fails at once (<1 ms) with org.ofono.Error.Failed.
     #[allow(dead_code)]
     pub fn unplug(&self) {
-        {
-            let mut g = self.lock();
-            g.plugged = false;
-            close_current(&mut g);
-        }
-        self.stop_acceptor();
-        self.shared.changed.notify_all();
+        self.close_link(|g| g.plugged = false);
     }
 
     /// Listen again on the same port.

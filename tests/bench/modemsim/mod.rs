@@ -164,9 +164,15 @@ impl ModemSim {
 
     /// Stop accepting, close the link, end all threads. Idempotent.
     pub fn shutdown(&self) {
+        self.close_link(|g| g.stopping = true);
+    }
+
+    /// Marks why (unplugged, stopping), closes oFono's link and stops
+    /// accepting new ones.
+    fn close_link(&self, why: impl FnOnce(&mut Inner)) {
         {
             let mut g = self.lock();
-            g.stopping = true;
+            why(&mut g);
             close_current(&mut g);
         }
         self.stop_acceptor();
