@@ -79,11 +79,13 @@ impl Keeper {
             }
             self.ladder.turned_off();
         }
-        let modem_switches = [
+        let modem_settings = [
             ("Powered", true, Phase::PoweringUp(modem_path.clone())),
             ("Online", true, Phase::GoingOnline(modem_path.clone())),
         ];
-        if let Some(next) = self.switch_on(&modem_path, &modem, Iface::Modem, modem_switches, now) {
+        if let Some(next) =
+            self.set_first_differing(&modem_path, &modem, Iface::Modem, modem_settings, now)
+        {
             return next;
         }
         if let Some(next) = self.unlock_sim(&modem_path, now) {
@@ -95,7 +97,7 @@ impl Keeper {
         if !cm.known() {
             return Busy;
         }
-        let packet_switches = [
+        let packet_settings = [
             (
                 "RoamingAllowed",
                 self.cfg.roaming,
@@ -104,7 +106,9 @@ impl Keeper {
             ("Powered", true, Phase::PacketService(modem_path.clone())),
         ];
         let cm_iface = Iface::ConnectionManager;
-        if let Some(next) = self.switch_on(&modem_path, &cm, cm_iface, packet_switches, now) {
+        if let Some(next) =
+            self.set_first_differing(&modem_path, &cm, cm_iface, packet_settings, now)
+        {
             return next;
         }
         if self.world.contexts.is_none() {
@@ -164,17 +168,17 @@ impl Keeper {
         self.mutate(&ctx.path, step, Phase::Activating(ctx.path.clone()), now)
     }
 
-    /// The first of `switches` (property, wanted value, phase while it is
+    /// The first of `settings` (property, wanted value, phase while it is
     /// set) that `obj` does not show yet, asked for on the modem's path.
-    fn switch_on<const N: usize>(
+    fn set_first_differing<const N: usize>(
         &mut self,
         modem: &str,
         obj: &Object,
         iface: Iface,
-        switches: [(&'static str, bool, Phase); N],
+        settings: [(&'static str, bool, Phase); N],
         now: Instant,
     ) -> Option<Next> {
-        let (prop, want, phase) = switches
+        let (prop, want, phase) = settings
             .into_iter()
             .find(|(prop, want, _)| obj.bool(prop) != Some(*want))?;
         Some(self.mutate(modem, set(iface, prop, want), phase, now))
